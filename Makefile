@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Each installs what it needs;
+# heavy artefacts are cached under $${XDG_CACHE_HOME:-$$HOME/.cache}/ecs-operator/.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+TSX := node --import tsx
+
+.PHONY: help deps prepare lint typecheck test test-unit test-integration demo build clean-cache
+
+help:
+	@echo "make demo   start the local stack (kube-apiserver + etcd, moto) and show it"
+	@echo "make test   lint, type check, unit and integration tests"
+
+# npm ci only when the lock file changed since the last install.
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+deps: node_modules/.installed
+
+prepare: deps
+	$(TSX) test/env/prepare.ts
+
+lint: deps
+	npx eslint .
+
+typecheck: deps
+	npx tsc -p tsconfig.json --noEmit
+
+test-unit: deps
+	npx vitest run --project unit
+
+test-integration: prepare
+	npx vitest run --project integration
+
+test: lint typecheck test-unit test-integration
+
+build: deps
+	npx tsc -p tsconfig.build.json
+
+demo: prepare
+	$(TSX) scripts/demo.ts
+
+clean-cache:
+	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/ecs-operator"

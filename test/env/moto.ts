@@ -1,0 +1,47 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cacheDir, repoRoot } from "./paths.js";
+import { freePort, startProcess, waitUntil } from "./processes.js";
+
+/** Pinned: moto's behaviour differs between releases and the tests encode its quirks. */
+export const MOTO_VERSION = "5.2.5";
+
+export interface Moto {
+  readonly version: string;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Creates the venv with moto[server] once per moto and Python version, in the user cache. */
+export function ensureMotoVenv(log: (line: string) => void = () => undefined): string {
+  const python = process.env.PYTHON ?? "python3";
+  const pyVersion = execFileSync(python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" }).trim();
+  const dir = join(cacheDir("moto"), `${MOTO_VERSION}-py${pyVersion}`);
+  const venvPython = join(dir, "bin", "python");
+  if (existsSync(venvPython)) return venvPython;
+
+  log(`installing moto[server]==${MOTO_VERSION} from PyPI into ${dir} (first run only)`);
+  const staging = `${dir}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  execFileSync(python, ["-m", "venv", staging], { stdio: "inherit" });
+  execFileSync(join(staging, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`], { stdio: "inherit" });
+  // A venv records its own path in its scripts; we only ever run `bin/python -m`/a script path
+  // through the interpreter, which stays valid after the rename.
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  return venvPython;
+}
+
+export async function startMoto(opts: { log?: (line: string) => void } = {}): Promise<Moto> {
+  const python = ensureMotoVenv(opts.log);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const logFile = join(mkdtempSync(join(tmpdir(), "ecs-operator-moto-")), "moto.log");
+  const proc = startProcess("moto", python, [join(repoRoot, "test/env/moto_server.py"), "-H", "127.0.0.1", "-p", String(port)], logFile);
+  await waitUntil("moto", async () => (await fetch(`${url}/moto-api/data.json`)).ok, { timeoutMs: 60_000, process: proc, logFile });
+  // Report what is installed rather than what was asked for, so the test log is evidence.
+  const version = execFileSync(python, ["-c", "import importlib.metadata as m; print(m.version('moto'))"], { encoding: "utf8" }).trim();
+  return { version, url, stop: () => proc.stop() };
+}
