@@ -11,9 +11,11 @@ help:
 	@echo "make demo   start the local stack (kube-apiserver + etcd, moto) and show it"
 	@echo "make test   lint, type check, unit and integration tests"
 
-# npm ci only when the lock file changed since the last install.
-node_modules/.installed: package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+# Install only when the lock file changed since the last install. `npm install` honours the
+# committed lock; `npm ci` is not used because npm 11 wrongly reports a lock without entries for
+# other platforms' optional packages (rollup's native builds) as out of sync and refuses.
+node_modules/.installed: package.json package-lock.json
+	npm install --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: node_modules/.installed

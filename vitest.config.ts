@@ -17,9 +17,8 @@ export default defineConfig({
           environment: "node",
           globalSetup: ["test/env/global-setup.ts"],
           // Files run in parallel against the shared stack; each isolates itself by namespace and
-          // AWS account id. Two cores: more forks than this only queue on the CPU.
+          // AWS account id.
           pool: "forks",
-          poolOptions: { forks: { maxForks: 3, minForks: 1 } },
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -1,8 +1,55 @@
 #!/usr/bin/env node
-// Entry point of the ecs-operator binary. Subcommands arrive with the issues that build them.
-const usage = `usage: ecs-operator <command>
-  (the operator's commands - run, crds, compose convert - are being built; see the README)`;
+// The ecs-operator binary: `run` (the operator), `crds` (print the CustomResourceDefinitions).
+import { pino } from "pino";
+import { renderCrdFiles } from "./api/crd.js";
+import { kinds } from "./api/index.js";
+import { ConfigError, loadConfig } from "./config.js";
+import { startOperator } from "./operator.js";
 
-const [command] = process.argv.slice(2);
-process.stderr.write(`${usage}\n`);
-process.exitCode = command === undefined || command === "help" ? 0 : 2;
+const usage = `usage: ecs-operator <command> [flags]
+  run     run the operator (flags: --region --aws-endpoint --namespaces --workers --resync-seconds
+          --log-level --http-port --leader-election --leader-election-namespace --lease-name --kubeconfig;
+          each also read from the environment, see src/config.ts)
+  crds    print the CustomResourceDefinitions as YAML`;
+
+async function run(argv: string[]): Promise<number> {
+  const config = loadConfig(argv, process.env);
+  const logger = pino({ level: config.logLevel });
+  const operator = await startOperator(config, logger);
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, "signal received");
+      void operator.shutdown();
+    });
+  }
+  return operator.finished;
+}
+
+async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  switch (command) {
+    case "run":
+      return run(rest);
+    case "crds":
+      process.stdout.write([...renderCrdFiles(kinds).values()].join("---\n"));
+      return 0;
+    case undefined:
+    case "help":
+    case "--help":
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    default:
+      process.stderr.write(`unknown command ${command}\n${usage}\n`);
+      return 2;
+  }
+}
+
+main().then(
+  (code) => {
+    process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  },
+);

@@ -18,3 +18,23 @@ export function testAwsClients(stack: StackInfo, accountId: string, maxAttempts?
     ...(maxAttempts ? { maxAttempts } : {}),
   });
 }
+
+/**
+ * The id of an account's default VPC in moto, which CreateTargetGroup validates VpcId against.
+ * There is no EC2 SDK client in the project, so this asks EC2's query API directly, bypassing
+ * the counting proxy: it is test set-up, not the operator's traffic.
+ */
+export async function defaultVpc(stack: StackInfo, accountId: string): Promise<string> {
+  const res = await fetch(stack.motoUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-moto-account-id": accountId,
+      authorization: `AWS4-HMAC-SHA256 Credential=${accountId}/20250101/${stack.region}/ec2/aws4_request, SignedHeaders=host, Signature=x`,
+    },
+    body: "Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=is-default&Filter.1.Value.1=true",
+  });
+  const vpcId = /<vpcId>([^<]+)<\/vpcId>/.exec(await res.text())?.[1];
+  if (vpcId === undefined) throw new Error(`no default VPC in moto account ${accountId}`);
+  return vpcId;
+}

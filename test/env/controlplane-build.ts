@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir, hashTree, repoRoot } from "./paths.js";
+import { buildOnce, cacheDir, hashTree, repoRoot } from "./paths.js";
 
 const moduleDir = join(repoRoot, "test/env/controlplane");
 
@@ -28,22 +28,18 @@ export function ensureControlPlaneBinaries(log: (line: string) => void = () => u
   const key = `${version}-${hashTree(moduleDir, (path) => /\.(go|mod|sum)$/.test(path))}`;
   const dir = join(cacheDir("controlplane"), key);
   const binaries = { version, etcd: join(dir, "etcd"), kubeApiserver: join(dir, "kube-apiserver") };
-  if (existsSync(binaries.etcd) && existsSync(binaries.kubeApiserver)) return binaries;
-
-  log(`building kube-apiserver ${version} and etcd from the Go module proxy into ${dir} (first run only, several minutes)`);
-  const staging = `${dir}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  const [major, minor] = version.slice(1).split(".");
-  const pkg = "k8s.io/component-base/version";
-  // Without these the server reports v0.0.0 and clients warn about an unknown version skew.
-  const ldflags = ["-s", "-w", `-X ${pkg}.gitVersion=${version}`, `-X ${pkg}.gitMajor=${major ?? ""}`, `-X ${pkg}.gitMinor=${minor ?? ""}`, `-X ${pkg}.gitTreeState=clean`].join(" ");
-  execFileSync("go", ["build", "-trimpath", `-ldflags=${ldflags}`, "-o", `${staging}/`, "./cmd/etcd", "./cmd/kube-apiserver"], {
-    cwd: moduleDir,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly" },
+  const complete = (d: string): boolean => existsSync(join(d, "etcd")) && existsSync(join(d, "kube-apiserver"));
+  buildOnce(dir, complete, (staging) => {
+    log(`building kube-apiserver ${version} and etcd from the Go module proxy into ${dir} (first run only, several minutes)`);
+    const [major, minor] = version.slice(1).split(".");
+    const pkg = "k8s.io/component-base/version";
+    // Without these the server reports v0.0.0 and clients warn about an unknown version skew.
+    const ldflags = ["-s", "-w", `-X ${pkg}.gitVersion=${version}`, `-X ${pkg}.gitMajor=${major ?? ""}`, `-X ${pkg}.gitMinor=${minor ?? ""}`, `-X ${pkg}.gitTreeState=clean`].join(" ");
+    execFileSync("go", ["build", "-trimpath", `-ldflags=${ldflags}`, "-o", `${staging}/`, "./cmd/etcd", "./cmd/kube-apiserver"], {
+      cwd: moduleDir,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=readonly" },
+    });
   });
-  // Rename last so an interrupted build never leaves a half-filled cache entry that looks complete.
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(staging, dir);
   return binaries;
 }

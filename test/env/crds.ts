@@ -30,7 +30,9 @@ export async function installCrds(kubeconfigPath: string, crds: V1CustomResource
     const name = crd.metadata?.name ?? "";
     try {
       const existing = await api.readCustomResourceDefinition({ name });
-      await api.replaceCustomResourceDefinition({ name, body: { ...crd, metadata: { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion } } });
+      const body = structuredClone(crd);
+      body.metadata = { name, resourceVersion: existing.metadata?.resourceVersion };
+      await api.replaceCustomResourceDefinition({ name, body });
     } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;
       await api.createCustomResourceDefinition({ body: crd });

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheDir, repoRoot } from "./paths.js";
+import { buildOnce, cacheDir, repoRoot } from "./paths.js";
 import { freePort, startProcess, waitUntil } from "./processes.js";
 
 /** Pinned: moto's behaviour differs between releases and the tests encode its quirks. */
@@ -19,19 +19,14 @@ export function ensureMotoVenv(log: (line: string) => void = () => undefined): s
   const python = process.env.PYTHON ?? "python3";
   const pyVersion = execFileSync(python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" }).trim();
   const dir = join(cacheDir("moto"), `${MOTO_VERSION}-py${pyVersion}`);
-  const venvPython = join(dir, "bin", "python");
-  if (existsSync(venvPython)) return venvPython;
-
-  log(`installing moto[server]==${MOTO_VERSION} from PyPI into ${dir} (first run only)`);
-  const staging = `${dir}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  execFileSync(python, ["-m", "venv", staging], { stdio: "inherit" });
-  execFileSync(join(staging, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`], { stdio: "inherit" });
-  // A venv records its own path in its scripts; we only ever run `bin/python -m`/a script path
-  // through the interpreter, which stays valid after the rename.
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(staging, dir);
-  return venvPython;
+  buildOnce(dir, (d) => existsSync(join(d, "bin", "python")), (staging) => {
+    log(`installing moto[server]==${MOTO_VERSION} from PyPI into ${dir} (first run only)`);
+    execFileSync(python, ["-m", "venv", staging], { stdio: "inherit" });
+    execFileSync(join(staging, "bin", "pip"), ["install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`], { stdio: "inherit" });
+  });
+  // The venv's interpreter finds its packages relative to itself, so it works after the rename;
+  // its console scripts would not (their shebangs name the staging path), so none is used.
+  return join(dir, "bin", "python");
 }
 
 export async function startMoto(opts: { log?: (line: string) => void } = {}): Promise<Moto> {

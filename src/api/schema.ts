@@ -1,0 +1,59 @@
+import { Type, type SchemaOptions, type TSchema, type TUnsafe } from "@sinclair/typebox";
+
+/**
+ * Helpers that keep TypeBox schemas inside the structural OpenAPI subset a CRD accepts: no
+ * `anyOf` for enums, no `patternProperties` for maps. Every helper takes a description because
+ * `kubectl explain` shows it; a unit test checks that no field goes without one.
+ */
+
+export interface CelRule {
+  rule: string;
+  message: string;
+  /** Names the field the message is about, so kubectl points at it. */
+  fieldPath?: string;
+  /** Transition rules compare with the stored object (immutability). */
+  reason?: "FieldValueInvalid" | "FieldValueForbidden" | "FieldValueRequired" | "FieldValueDuplicate";
+}
+
+export interface FieldOptions extends SchemaOptions {
+  validations?: CelRule[];
+}
+
+/** Moves `validations` to the CRD's `x-kubernetes-validations` extension. */
+function withExtensions(options: FieldOptions): SchemaOptions {
+  const { validations, ...rest } = options;
+  return validations && validations.length > 0 ? { ...rest, "x-kubernetes-validations": validations } : rest;
+}
+
+export function StringEnum<const T extends readonly string[]>(values: T, description: string, options: FieldOptions = {}): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: "string", enum: [...values], description, ...withExtensions(options) });
+}
+
+/** A map of string to string, as Kubernetes labels are, rather than AWS's list of Key/Value pairs. */
+export function StringMap(description: string, options: FieldOptions = {}): TUnsafe<Record<string, string>> {
+  return Type.Unsafe<Record<string, string>>({ type: "object", additionalProperties: { type: "string" }, description, ...withExtensions(options) });
+}
+
+export function Str(description: string, options: FieldOptions = {}) {
+  return Type.String({ description, ...withExtensions(options) });
+}
+
+export function Int(description: string, options: FieldOptions = {}) {
+  return Type.Integer({ description, ...withExtensions(options) });
+}
+
+export function Bool(description: string, options: FieldOptions = {}) {
+  return Type.Boolean({ description, ...withExtensions(options) });
+}
+
+export function Obj<T extends Record<string, TSchema>>(properties: T, description: string, options: FieldOptions = {}) {
+  return Type.Object(properties, { description, ...withExtensions(options) });
+}
+
+export function List<T extends TSchema>(items: T, description: string, options: FieldOptions = {}) {
+  return Type.Array(items, { description, ...withExtensions(options) });
+}
+
+export function Optional<T extends TSchema>(schema: T) {
+  return Type.Optional(schema);
+}

@@ -1,0 +1,64 @@
+import { ReconcileError } from "../runtime/errors.js";
+
+interface SdkErrorShape {
+  name?: string;
+  message?: string;
+  code?: string;
+  $fault?: "client" | "server";
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: { throttling?: boolean };
+}
+
+/** Error names across ECS (JSON), ELBv2 (query) and Cloud Map that mean "slow down". */
+const THROTTLING = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "SlowDown"]);
+
+/** Client faults that are about state, not about the input: they clear up by themselves. */
+const TRANSIENT_CLIENT_FAULTS = new Set([
+  "ResourceInUse",
+  "ResourceInUseException",
+  "ClusterContainsServicesException",
+  "ClusterContainsTasksException",
+  "ClusterContainsContainerInstancesException",
+  "UpdateInProgressException",
+  "DuplicateRequest",
+  "ResourceLimitExceeded",
+  "ConflictException",
+  "ServiceNotActiveException",
+  "OperationNotFound",
+  "NamespaceNotFound",
+  "ServiceNotFound",
+  "ClusterNotFoundException",
+  "ServiceNotFoundException",
+  "TargetGroupNotFound",
+  "ListenerNotFound",
+  "LoadBalancerNotFound",
+  "RequestTimeout",
+  "RequestTimeoutException",
+]);
+
+/**
+ * Sorts an AWS SDK error into the reconciler's classes. A client fault that is not known to be
+ * transient means AWS rejected the input: terminal, with AWS's own message for the condition.
+ */
+export function classifyAwsError(err: unknown, operation: string): ReconcileError {
+  if (err instanceof ReconcileError) return err;
+  const e = (typeof err === "object" && err !== null ? err : {}) as SdkErrorShape;
+  const name = e.name ?? e.code ?? "Error";
+  const message = `${operation}: ${name}: ${e.message ?? String(err)}`;
+  if (THROTTLING.has(name) || e.$retryable?.throttling === true || e.$metadata?.httpStatusCode === 429) {
+    return new ReconcileError(message, "throttled", "Throttled", { cause: err });
+  }
+  if (e.$fault === "client" && !TRANSIENT_CLIENT_FAULTS.has(name) && e.$metadata?.httpStatusCode !== undefined && e.$metadata.httpStatusCode < 500) {
+    return new ReconcileError(message, "terminal", "InvalidSpec", { cause: err });
+  }
+  return new ReconcileError(message, "retryable", "AwsError", { cause: err });
+}
+
+/** Runs one AWS call, turning its failure into a classified ReconcileError. */
+export async function awsCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw classifyAwsError(err, operation);
+  }
+}

@@ -1,0 +1,95 @@
+import {
+  CreateClusterCommand,
+  DeleteClusterCommand,
+  DescribeClustersCommand,
+  PutClusterCapacityProvidersCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateClusterCommand,
+  type Cluster,
+  type ECSClient,
+} from "@aws-sdk/client-ecs";
+import type { EcsCluster } from "../../api/ecscluster.js";
+import { awsCall } from "../../aws/errors.js";
+import { fromLowerTagList, ownershipOf, toLowerTagList } from "../../aws/tags.js";
+import type { Driver } from "../../runtime/driver.js";
+import { ReconcileError } from "../../runtime/errors.js";
+import { clusterName, clusterStatus, clusterTags, createClusterInput, describeDiff, diffCluster, KIND } from "./mapping.js";
+
+/** The thin I/O half of EcsCluster: every decision is in mapping.ts. */
+export function ecsClusterDriver(ecs: ECSClient): Driver<EcsCluster, null, Cluster> {
+  const describe = async (name: string): Promise<Cluster | undefined> => {
+    const out = await awsCall("DescribeClusters", () => ecs.send(new DescribeClustersCommand({ clusters: [name], include: ["TAGS", "SETTINGS"] })));
+    // A deleted cluster lingers as INACTIVE for a while; for us it no longer exists.
+    return out.clusters?.find((c) => c.clusterName === name && c.status !== "INACTIVE");
+  };
+  const mustDescribe = async (name: string): Promise<Cluster> => {
+    const cluster = await describe(name);
+    if (!cluster) throw new ReconcileError(`cluster ${name} not found right after writing it`, "retryable", "AwsError");
+    return cluster;
+  };
+  const arnOf = (cluster: Cluster): string => cluster.clusterArn ?? "";
+
+  return {
+    kind: KIND,
+    resolve: () => ({ ready: true, deps: null }),
+
+    async observe(obj) {
+      const cluster = await describe(clusterName(obj));
+      if (!cluster) return { exists: false };
+      return { exists: true, ownership: ownershipOf(fromLowerTagList(cluster.tags), obj.metadata.uid), differences: describeDiff(diffCluster(obj, cluster)), observed: cluster };
+    },
+
+    async create(obj) {
+      // CreateCluster answers with the existing cluster when the name is taken, so a retry after
+      // a lost answer does not duplicate; observe has already ruled out someone else's cluster.
+      const out = await awsCall("CreateCluster", () => ecs.send(new CreateClusterCommand(createClusterInput(obj))));
+      if (!out.cluster) throw new ReconcileError("CreateCluster returned no cluster", "retryable", "AwsError");
+      return { ...out.cluster, tags: out.cluster.tags ?? toLowerTagList(clusterTags(obj)) };
+    },
+
+    async update(obj, _deps, cluster) {
+      const diff = diffCluster(obj, cluster);
+      const name = clusterName(obj);
+      if (diff.settings) {
+        const settings = createClusterInput(obj).settings ?? [];
+        await awsCall("UpdateCluster", () => ecs.send(new UpdateClusterCommand({ cluster: name, settings })));
+      }
+      if (diff.capacityProviders) {
+        await awsCall("PutClusterCapacityProviders", () =>
+          ecs.send(
+            new PutClusterCapacityProvidersCommand({
+              cluster: name,
+              capacityProviders: obj.spec.capacityProviders ?? [],
+              defaultCapacityProviderStrategy: obj.spec.defaultCapacityProviderStrategy ?? [],
+            }),
+          ),
+        );
+      }
+      if (Object.keys(diff.tags.set).length > 0) {
+        await awsCall("TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: arnOf(cluster), tags: toLowerTagList(diff.tags.set) })));
+      }
+      if (diff.tags.remove.length > 0) {
+        await awsCall("UntagResource", () => ecs.send(new UntagResourceCommand({ resourceArn: arnOf(cluster), tagKeys: diff.tags.remove })));
+      }
+      return mustDescribe(name);
+    },
+
+    async adopt(obj, _deps, cluster) {
+      await awsCall("TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: arnOf(cluster), tags: toLowerTagList(clusterTags(obj)) })));
+      return mustDescribe(clusterName(obj));
+    },
+
+    async delete(obj) {
+      const out = await awsCall("DeleteCluster", () => ecs.send(new DeleteClusterCommand({ cluster: clusterName(obj) })));
+      return out.cluster?.status === "INACTIVE";
+    },
+
+    status: (_obj, cluster) => clusterStatus(cluster),
+
+    readiness(_obj, cluster) {
+      if (cluster.status === "ACTIVE") return { ready: true, reason: "Available", message: "cluster is ACTIVE" };
+      return { ready: false, reason: "Creating", message: `cluster is ${cluster.status ?? "unknown"}`, recheckAfterMs: 5000 };
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { pino, type Logger } from "pino";
+import { GROUP, VERSION } from "./api/common.js";
+import { createAwsClients } from "./aws/clients.js";
+import { instrumentClient } from "./aws/instrument.js";
+import type { OperatorConfig } from "./config.js";
+import { registrations } from "./controllers/index.js";
+import { startController, type Controller } from "./runtime/controller.js";
+import { kubeEventRecorder } from "./runtime/events.js";
+import { startHttpServer } from "./runtime/http.js";
+import { startLeaderElection } from "./runtime/leader.js";
+import { createMetrics } from "./runtime/metrics.js";
+
+export interface RunningOperator {
+  readonly httpPort: number;
+  /** Graceful: stop taking work, finish reconciles in flight, release the lease. */
+  shutdown(): Promise<void>;
+  /** Resolves with the exit code the process should end with. */
+  readonly finished: Promise<number>;
+}
+
+export async function startOperator(config: OperatorConfig, logger: Logger = pino({ level: config.logLevel })): Promise<RunningOperator> {
+  const kubeConfig = new KubeConfig();
+  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
+  else kubeConfig.loadFromDefault();
+
+  const metrics = createMetrics();
+  const clients = createAwsClients({ region: config.region, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) });
+  const observe = ({ service, operation, outcome }: { service: string; operation: string; outcome: "success" | "error" | "throttled" }): void => {
+    metrics.awsCallsTotal.inc({ service, operation, outcome });
+  };
+  instrumentClient(clients.ecs, "ecs", observe);
+  instrumentClient(clients.elbv2, "elasticloadbalancing", observe);
+  instrumentClient(clients.serviceDiscovery, "servicediscovery", observe);
+
+  const events = kubeEventRecorder(kubeConfig, logger);
+  const controllers = new Map<string, Controller>();
+  let leading = !config.leaderElection;
+  let resolveFinished!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => {
+    resolveFinished = resolve;
+  });
+
+  const startControllers = (): void => {
+    const lookup = (kind: string, namespace: string, name: string) => controllers.get(kind)?.get(namespace, name);
+    for (const registration of registrations) {
+      const { definition } = registration;
+      controllers.set(
+        definition.kind,
+        startController({
+          kind: definition.kind,
+          resource: { group: GROUP, version: VERSION, plural: definition.plural },
+          driver: registration.driver(clients, lookup),
+          kubeConfig,
+          namespaces: config.namespaces,
+          workers: config.workers,
+          resyncMs: config.resyncSeconds * 1000,
+          logger,
+          metrics,
+          events,
+        }),
+      );
+    }
+    logger.info({ kinds: [...controllers.keys()], namespaces: config.namespaces.length > 0 ? config.namespaces : "all" }, "controllers started");
+  };
+
+  const stopControllers = async (): Promise<void> => {
+    await Promise.all([...controllers.values()].map((c) => c.stop()));
+  };
+
+  const http = await startHttpServer({
+    port: config.httpPort,
+    metrics,
+    // A standby is ready: it is healthy and waiting; readiness must not flap with leadership.
+    ready: () => !leading || [...controllers.values()].every((c) => c.hasSynced()),
+  });
+
+  const election = config.leaderElection
+    ? startLeaderElection({
+        kubeConfig,
+        namespace: config.leaderElectionNamespace,
+        name: config.leaseName,
+        identity: config.identity,
+        logger,
+        onStartedLeading: () => {
+          leading = true;
+          metrics.leader.set(1);
+          logger.info({ identity: config.identity }, "became leader");
+          startControllers();
+        },
+        onStoppedLeading: () => {
+          // Another replica may already be reconciling: stop at once and exit so that a fresh
+          // process rejoins the election, as controller-runtime does.
+          metrics.leader.set(0);
+          logger.error("lost leadership; exiting");
+          void stopControllers()
+            .then(() => http.close())
+            .finally(() => {
+              resolveFinished(1);
+            });
+        },
+      })
+    : undefined;
+  if (!election) startControllers();
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (): Promise<void> => {
+    shuttingDown ??= (async () => {
+      logger.info("shutting down: finishing reconciles in flight");
+      await stopControllers();
+      await election?.stop({ release: true });
+      await http.close();
+      logger.info("shut down");
+      resolveFinished(0);
+    })();
+    return shuttingDown;
+  };
+
+  return { httpPort: http.port, shutdown, finished };
+}

@@ -1,0 +1,143 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import type { Driver, ManagedObject } from "./driver.js";
+import type { EventRecorder } from "./events.js";
+import { Informer, objectKey } from "./informer.js";
+import type { Metrics } from "./metrics.js";
+import { customObjectWriter } from "./object-writer.js";
+import { WorkQueue, runWorkers } from "./queue.js";
+import { reconcile } from "./reconciler.js";
+
+export interface ResourceRef {
+  group: string;
+  version: string;
+  plural: string;
+}
+
+export interface ControllerOptions<Obj extends ManagedObject> {
+  kind: string;
+  resource: ResourceRef;
+  driver: Driver<Obj, unknown, unknown>;
+  kubeConfig: KubeConfig;
+  /** Namespaces to watch; empty means all. */
+  namespaces: string[];
+  workers: number;
+  resyncMs: number;
+  logger: Logger;
+  metrics: Metrics;
+  events: EventRecorder;
+  /** Called on every change of an object of this kind (status included), for dependents. */
+  onObjectChange?: (obj: Obj) => void;
+}
+
+export interface Controller<Obj extends ManagedObject = ManagedObject> {
+  readonly kind: string;
+  get(namespace: string, name: string): Obj | undefined;
+  list(): Obj[];
+  /** Queue an object for reconcile ahead of periodic re-checks. */
+  enqueue(key: string): void;
+  waitForSync(): Promise<void>;
+  hasSynced(): boolean;
+  /** Stop taking work, finish reconciles in flight, stop watching. */
+  stop(): Promise<void>;
+  /** Resolves when the workers have stopped. */
+  readonly done: Promise<void>;
+}
+
+/**
+ * Watch → queue → workers → reconcile for one kind. Only spec changes (a new generation) and
+ * deletions wake an object; the operator's own status writes do not, so a converged object costs
+ * nothing until its timer for the periodic re-check fires.
+ */
+export function startController<Obj extends ManagedObject>(opts: ControllerOptions<Obj>): Controller<Obj> {
+  const { kind, resource, metrics } = opts;
+  const log = opts.logger.child({ kind });
+  const queue = new WorkQueue();
+  const paths = opts.namespaces.length === 0 ? [`/apis/${resource.group}/${resource.version}/${resource.plural}`] : opts.namespaces.map((ns) => `/apis/${resource.group}/${resource.version}/namespaces/${ns}/${resource.plural}`);
+  const informers = paths.map((path) => new Informer<Obj>({ kubeConfig: opts.kubeConfig, path, logger: log }));
+  const writer = customObjectWriter(opts.kubeConfig, resource, {
+    statusWrite: () => {
+      metrics.statusWritesTotal.inc({ kind });
+    },
+  });
+
+  const wake = (obj: Obj): void => {
+    queue.add(objectKey(obj), "change");
+  };
+  for (const informer of informers) {
+    informer.addHandler({
+      onAdd: (obj) => {
+        wake(obj);
+        opts.onObjectChange?.(obj);
+      },
+      onUpdate: (obj, old) => {
+        if (obj.metadata.generation !== old.metadata.generation || obj.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) wake(obj);
+        opts.onObjectChange?.(obj);
+      },
+      onDelete: (obj) => {
+        opts.onObjectChange?.(obj);
+      },
+    });
+    informer.start();
+  }
+
+  const find = (key: string): Obj | undefined => {
+    for (const informer of informers) {
+      const obj = informer.get(key);
+      if (obj) return obj;
+    }
+    return undefined;
+  };
+
+  const handle = async (key: string): Promise<void> => {
+    metrics.workqueueDepth.set({ kind }, queue.depth());
+    const cached = find(key);
+    if (!cached) {
+      queue.forget(key);
+      return;
+    }
+    // An object applied without a spec is valid (every field is optional); the drivers read {}.
+    const obj = { ...cached, spec: cached.spec ?? {} } as Obj;
+    const end = metrics.reconcileDurationSeconds.startTimer({ kind });
+    const result = await reconcile(obj, opts.driver, { writer, events: opts.events, logger: log.child({ key }), resyncMs: opts.resyncMs });
+    end();
+    if (result.outcome === "error" && result.error) {
+      metrics.reconcileTotal.inc({ kind, result: "error" });
+      metrics.reconcileErrorsTotal.inc({ kind, class: result.error.errorClass });
+      if (result.error.errorClass === "terminal") {
+        // Not retried until the spec changes: the informer wakes the object on a new generation.
+        queue.forget(key);
+      } else {
+        metrics.workqueueRetriesTotal.inc({ kind });
+        queue.addRateLimited(key);
+      }
+      return;
+    }
+    metrics.reconcileTotal.inc({ kind, result: result.requeueAfterMs !== undefined && result.requeueAfterMs < opts.resyncMs / 2 ? "requeue" : "success" });
+    queue.forget(key);
+    if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs, "resync");
+  };
+
+  const done = runWorkers(queue, opts.workers, handle, (key, err) => {
+    log.error({ key, err }, "reconcile threw past the reconciler; the object waits for its next change");
+  });
+
+  return {
+    kind,
+    get: (namespace, name) => find(`${namespace}/${name}`),
+    list: () => informers.flatMap((i) => i.list()),
+    enqueue: (key) => {
+      queue.add(key, "change");
+    },
+    waitForSync: async () => {
+      await Promise.all(informers.map((i) => i.waitForSync()));
+    },
+    hasSynced: () => informers.every((i) => i.hasSynced()),
+    async stop() {
+      queue.shutDown();
+      await queue.drain();
+      await Promise.all(informers.map((i) => i.stop()));
+    },
+    done,
+  };
+}

@@ -1,0 +1,30 @@
+import type { Reason } from "./conditions.js";
+
+/**
+ * How the reconciler treats a failure:
+ * - terminal: the input is wrong; retrying cannot help until the spec changes (a new generation);
+ * - retryable: a transient fault; retry with per-key exponential backoff;
+ * - throttled: the remote side asked us to slow down; back off like retryable, reported apart.
+ */
+export type ErrorClass = "terminal" | "retryable" | "throttled";
+
+/** A failure that knows its class and the condition reason to report. Drivers (through their
+ * clients' error classification) raise these; only the reconciler decides conditions and requeue. */
+export class ReconcileError extends Error {
+  constructor(
+    message: string,
+    readonly errorClass: ErrorClass,
+    readonly reason: Reason,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "ReconcileError";
+  }
+}
+
+/** Anything not classified is treated as transient: retried with backoff, never dropped. */
+export function asReconcileError(err: unknown): ReconcileError {
+  if (err instanceof ReconcileError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ReconcileError(message, "retryable", "AwsError", { cause: err });
+}

@@ -1,0 +1,217 @@
+import type { Logger } from "pino";
+import { isDeepStrictEqual } from "node:util";
+import { findCondition, mergeConditions, type DesiredCondition } from "./conditions.js";
+import type { Driver, Existing, ManagedObject, ManagedStatus, Observation } from "./driver.js";
+import { asReconcileError, ReconcileError } from "./errors.js";
+import type { EventRecorder } from "./events.js";
+import type { ObjectWriter } from "./object-writer.js";
+
+export const FINALIZER = "ecs.operator.dev/finalizer";
+
+export interface ReconcileResult {
+  /** success: converged or waiting on a timer; error: failed, see `error`. */
+  outcome: "success" | "error";
+  /** When to look again; undefined means only on the next change (terminal failures). */
+  requeueAfterMs?: number;
+  error?: ReconcileError;
+}
+
+export interface ReconcilerContext {
+  writer: ObjectWriter;
+  events: EventRecorder;
+  logger: Logger;
+  /** The periodic re-check interval before jitter. */
+  resyncMs: number;
+  /** Delay between checks while AWS deletes something asynchronously. */
+  deletePollMs?: number;
+  now?: () => Date;
+  random?: () => number;
+}
+
+/**
+ * The generic reconcile of one object, in the order design.md gives: finalizer, references,
+ * observe, create or update, status, next look. It alone turns errors into conditions and requeue
+ * decisions; the driver only talks to the outside world.
+ */
+export async function reconcile<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
+  const log = ctx.logger;
+  try {
+    if (obj.metadata.deletionTimestamp) return await finalize(obj, driver, ctx);
+    if (terminallyFailed(obj)) {
+      log.debug("spec was rejected terminally at this generation; waiting for a spec change");
+      return { outcome: "success" };
+    }
+    return await converge(obj, driver, ctx);
+  } catch (err) {
+    const error = asReconcileError(err);
+    log.warn({ errorClass: error.errorClass, reason: error.reason, err: error.message }, "reconcile failed");
+    await writeFailureStatus(obj, error, ctx);
+    ctx.events.warning(obj, error.reason, error.message);
+    return { outcome: "error", error };
+  }
+}
+
+function managementOf(obj: ManagedObject): "Manage" | "Observe" {
+  return obj.spec?.managementPolicy ?? "Manage";
+}
+
+/** A spec AWS rejected stays rejected until the user changes it: no retry storm (promise 7). */
+function terminallyFailed(obj: ManagedObject): boolean {
+  const synced = findCondition(obj.status?.conditions, "Synced");
+  return synced?.status === "False" && synced.reason === "InvalidSpec" && synced.observedGeneration === obj.metadata.generation;
+}
+
+async function converge<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
+  const manage = managementOf(obj) === "Manage";
+  if (manage && !(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
+    // Before any AWS write: a resource created without the finalizer could be orphaned by a delete.
+    obj = await ctx.writer.addFinalizer(obj, FINALIZER);
+  }
+
+  const resolution = driver.resolve(obj);
+  if (!resolution.ready) {
+    const message = `waiting for ${resolution.waitingFor}`;
+    await writeStatus(obj, driver.status(obj, undefined), [cond("Ready", "False", "WaitingForDependency", message), cond("Synced", "False", "WaitingForDependency", message)], ctx);
+    return { outcome: "success", requeueAfterMs: ctx.resyncMs };
+  }
+  const { deps } = resolution;
+  const observation = await driver.observe(obj, deps);
+
+  if (!manage) return observeOnly(obj, driver, observation, ctx);
+
+  let current: Existing<Observed>;
+  if (!observation.exists) {
+    const created = await driver.create(obj, deps);
+    ctx.events.normal(obj, "Created", `created ${driver.kind} in AWS`);
+    current = { exists: true, ownership: "ours", differences: [], observed: created };
+  } else if (observation.ownership === "foreign") {
+    return conflict(obj, driver, "an AWS resource of this name is owned by another object (its ecs-operator.dev/uid tag differs); it is left untouched", ctx);
+  } else if (observation.ownership === "unowned") {
+    if (obj.spec?.adopt !== true) {
+      return conflict(obj, driver, "an AWS resource of this name already exists without ecs-operator owner tags; set spec.adopt: true to take it over", ctx);
+    }
+    await driver.adopt(obj, deps, observation.observed);
+    ctx.events.normal(obj, "Adopted", `adopted the existing ${driver.kind} in AWS`);
+    const adopted = await driver.observe(obj, deps);
+    if (!adopted.exists) throw new ReconcileError("the adopted resource disappeared", "retryable", "AwsError");
+    current = adopted;
+  } else {
+    current = observation;
+  }
+
+  if (current.differences.length > 0) {
+    // The spec did not change since the last successful sync, so AWS moved: that is drift.
+    const drift = obj.status?.observedGeneration === obj.metadata.generation && findCondition(obj.status?.conditions, "Synced")?.status === "True";
+    const updated = await driver.update(obj, deps, current.observed);
+    const summary = current.differences.join("; ");
+    if (drift) ctx.events.normal(obj, "DriftCorrected", `corrected drift in AWS: ${summary}`);
+    else ctx.events.normal(obj, "Updated", `updated ${driver.kind} in AWS: ${summary}`);
+    current = { ...current, differences: [], observed: updated };
+  }
+
+  const readiness = driver.readiness(obj, current.observed);
+  await writeStatus(
+    obj,
+    driver.status(obj, current.observed),
+    [
+      cond("Ready", readiness.ready ? "True" : "False", readiness.reason, readiness.message),
+      cond("Synced", "True", "Available", "the last reconcile applied the spec"),
+      ...(readiness.conditions ?? []),
+    ],
+    ctx,
+  );
+  return { outcome: "success", requeueAfterMs: readiness.recheckAfterMs ?? jittered(ctx) };
+}
+
+async function observeOnly<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, observation: Observation<Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
+  if (!observation.exists) {
+    const message = `no such ${driver.kind} in AWS (managementPolicy: Observe never creates one)`;
+    await writeStatus(obj, driver.status(obj, undefined), [cond("Ready", "False", "NotFound", message), cond("Synced", "True", "NotFound", message)], ctx);
+    return { outcome: "success", requeueAfterMs: jittered(ctx) };
+  }
+  const readiness = driver.readiness(obj, observation.observed);
+  const differs = observation.differences.length > 0;
+  await writeStatus(
+    obj,
+    driver.status(obj, observation.observed),
+    [
+      cond("Ready", readiness.ready ? "True" : "False", readiness.reason, readiness.message),
+      cond("Synced", "True", "Available", differs ? `observed; differs from spec (not corrected in Observe mode): ${observation.differences.join("; ")}` : "observed; matches spec"),
+      ...(readiness.conditions ?? []),
+    ],
+    ctx,
+  );
+  return { outcome: "success", requeueAfterMs: readiness.recheckAfterMs ?? jittered(ctx) };
+}
+
+async function conflict<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, message: string, ctx: ReconcilerContext): Promise<ReconcileResult> {
+  const changed = await writeStatus(obj, driver.status(obj, undefined), [cond("Ready", "False", "ConflictExistingResource", message), cond("Synced", "False", "ConflictExistingResource", message)], ctx);
+  if (changed) ctx.events.warning(obj, "ConflictExistingResource", message);
+  return { outcome: "success", requeueAfterMs: jittered(ctx) };
+}
+
+async function finalize<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
+  if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) return { outcome: "success" };
+  const deleteInAws = managementOf(obj) === "Manage" && (obj.spec?.deletionPolicy ?? "Delete") === "Delete";
+  if (deleteInAws) {
+    const resolution = driver.resolve(obj);
+    if (!resolution.ready) {
+      const message = `deletion waits for ${resolution.waitingFor}`;
+      await writeStatus(obj, {}, [cond("Ready", "False", "Deleting", message)], ctx);
+      return { outcome: "success", requeueAfterMs: ctx.deletePollMs ?? 3000 };
+    }
+    const observation = await driver.observe(obj, resolution.deps);
+    // Never delete what is not ours, even on our own object's deletion (promise 3).
+    if (observation.exists && observation.ownership === "ours") {
+      const gone = await driver.delete(obj, resolution.deps, observation.observed);
+      if (!gone) {
+        await writeStatus(obj, driver.status(obj, observation.observed), [cond("Ready", "False", "Deleting", `deleting ${driver.kind} in AWS`)], ctx);
+        return { outcome: "success", requeueAfterMs: ctx.deletePollMs ?? 3000 };
+      }
+      ctx.events.normal(obj, "Deleted", `deleted ${driver.kind} in AWS`);
+    }
+  }
+  await ctx.writer.removeFinalizer(obj, FINALIZER);
+  return { outcome: "success" };
+}
+
+function cond(type: DesiredCondition["type"], status: DesiredCondition["status"], reason: DesiredCondition["reason"], message: string): DesiredCondition {
+  return { type, status, reason, message };
+}
+
+function jittered(ctx: ReconcilerContext): number {
+  const random = ctx.random ?? Math.random;
+  // ±10% spreads a fleet's re-checks so they do not all hit AWS in the same second.
+  return Math.round(ctx.resyncMs * (0.9 + 0.2 * random()));
+}
+
+/** Writes status through the subresource only when it differs from what is stored. */
+async function writeStatus(obj: ManagedObject, kindStatus: Record<string, unknown>, conditions: DesiredCondition[], ctx: ReconcilerContext): Promise<boolean> {
+  const now = (ctx.now ?? (() => new Date()))();
+  const next: ManagedStatus = {
+    ...kindStatus,
+    observedGeneration: obj.metadata.generation,
+    conditions: mergeConditions(obj.status?.conditions, conditions, obj.metadata.generation, now),
+  };
+  const current = withoutUndefined(obj.status ?? {});
+  if (isDeepStrictEqual(current, withoutUndefined(next))) return false;
+  await ctx.writer.replaceStatus(obj, withoutUndefined(next));
+  return true;
+}
+
+async function writeFailureStatus(obj: ManagedObject, error: ReconcileError, ctx: ReconcilerContext): Promise<void> {
+  const conditions = [cond("Synced", "False", error.reason, error.message)];
+  // A transient fault says nothing about the resource; keep Ready as it was unless nothing is known.
+  if (error.errorClass === "terminal" || !findCondition(obj.status?.conditions, "Ready")) {
+    conditions.unshift(cond("Ready", "False", error.reason, error.message));
+  }
+  const { conditions: _old, observedGeneration: _gen, ...kindStatus } = obj.status ?? {};
+  await writeStatus(obj, kindStatus, conditions, ctx).catch((err: unknown) => {
+    ctx.logger.warn({ err }, "could not write failure status");
+  });
+}
+
+/** Status read back from the API server has no undefined members; compare like with like. */
+function withoutUndefined<T extends object>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

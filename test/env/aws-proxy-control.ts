@@ -1,0 +1,136 @@
+// Typed client for the AWS proxy's control API (test/env/aws-proxy.ts). The proxy runs in
+// another process than the vitest workers and benchmarks, so everything goes over HTTP.
+// The shared types live here rather than in the proxy so that importing them does not
+// pull node:http server code into clients.
+
+export type FaultKind = "throttle" | "error500" | "error503" | "latency" | "drop";
+
+export interface FaultRule {
+  kind: FaultKind;
+  /** Probability (0..1) that a matching call is hit; default 1. Draws come from the proxy's seeded PRNG. */
+  rate?: number;
+  /** `service:Operation`, bare `Operation`, `service:*` or `*`; all operations when absent. */
+  operations?: string[];
+  /** Only calls made with this account's credentials; all accounts when absent. */
+  accountId?: string;
+  /** Delay for `latency` rules. */
+  latencyMs?: number;
+  /** Apply at most this many times, then the rule is removed. */
+  remaining?: number;
+}
+
+export interface BucketSpec {
+  /** `service:Operation`, bare `Operation`, `service:*` or `*`; the most specific match wins. */
+  match: string;
+  ratePerSecond: number;
+  burst: number;
+}
+
+export interface OperationCounts {
+  calls: number;
+  /** Forwarded and answered below 400 by the upstream. */
+  ok: number;
+  /** Answered with the protocol's throttling error, by a fault rule or an empty bucket. */
+  throttled: number;
+  /** Answered by an error500/error503/drop fault rule. */
+  injected: number;
+  /** Forwarded and answered with a status >= 400 by the upstream (or the upstream was unreachable). */
+  upstreamError: number;
+}
+
+/** accountId -> `service:Operation` -> counts */
+export type CallCounts = Record<string, Record<string, OperationCounts>>;
+
+/**
+ * How specifically `pattern` names the call: 3 `service:Op`, 2 bare `Op`, 1 `service:*`,
+ * 0 `*`, -1 no match. Token buckets use the rank to pick the most specific bucket.
+ */
+export function matchRank(pattern: string, service: string, operation: string): number {
+  if (pattern === `${service}:${operation}`) return 3;
+  if (pattern === operation) return 2;
+  if (pattern === `${service}:*`) return 1;
+  return pattern === "*" ? 0 : -1;
+}
+
+function splitName(name: string): [string, string] {
+  const i = name.indexOf(":");
+  return [name.slice(0, i), name.slice(i + 1)];
+}
+
+export function emptyCounts(): OperationCounts {
+  return { calls: 0, ok: 0, throttled: 0, injected: 0, upstreamError: 0 };
+}
+
+/** Counts for every operation `pattern` matches, summed over all accounts in `counts`. */
+export function totalsFor(counts: CallCounts, pattern: string): OperationCounts {
+  const total = emptyCounts();
+  for (const byOperation of Object.values(counts)) {
+    for (const [name, c] of Object.entries(byOperation)) {
+      if (matchRank(pattern, ...splitName(name)) < 0) continue;
+      total.calls += c.calls;
+      total.ok += c.ok;
+      total.throttled += c.throttled;
+      total.injected += c.injected;
+      total.upstreamError += c.upstreamError;
+    }
+  }
+  return total;
+}
+
+export function callsTo(counts: CallCounts, pattern: string): number {
+  return totalsFor(counts, pattern).calls;
+}
+
+/** Calls to mutating operations, i.e. anything that is not Describe*, List* or Get*. */
+export function writeCalls(counts: CallCounts): number {
+  let total = 0;
+  for (const byOperation of Object.values(counts)) {
+    for (const [name, c] of Object.entries(byOperation)) {
+      if (!/^(Describe|List|Get)/.test(splitName(name)[1])) total += c.calls;
+    }
+  }
+  return total;
+}
+
+export class AwsProxyControl {
+  private readonly base: string;
+
+  constructor(proxyUrl: string) {
+    this.base = `${proxyUrl.replace(/\/+$/, "")}/__proxy`;
+  }
+
+  async counts(accountId?: string): Promise<CallCounts> {
+    return (await this.call("GET", "/counts", accountId)).json() as Promise<CallCounts>;
+  }
+
+  async reset(accountId?: string): Promise<void> {
+    await this.call("POST", "/reset", accountId);
+  }
+
+  async addFault(rule: FaultRule): Promise<string> {
+    const res = await this.call("POST", "/faults", undefined, rule);
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  async removeFault(id: string): Promise<void> {
+    await this.call("DELETE", `/faults/${encodeURIComponent(id)}`);
+  }
+
+  async clearFaults(accountId?: string): Promise<void> {
+    await this.call("DELETE", "/faults", accountId);
+  }
+
+  async setBuckets(buckets: BucketSpec[]): Promise<void> {
+    await this.call("PUT", "/buckets", undefined, buckets);
+  }
+
+  private async call(method: string, path: string, accountId?: string, body?: unknown): Promise<Response> {
+    const query = accountId === undefined ? "" : `?account=${encodeURIComponent(accountId)}`;
+    const res = await fetch(`${this.base}${path}${query}`, {
+      method,
+      ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`aws proxy ${method} ${path}: ${res.status} ${await res.text()}`);
+    return res;
+  }
+}

@@ -1,0 +1,150 @@
+import { CreateClusterCommand, DescribeClustersCommand, UpdateClusterCommand, TagResourceCommand, type Cluster } from "@aws-sdk/client-ecs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import type { EcsCluster } from "../../src/api/ecscluster.js";
+import { fromLowerTagList, UID_TAG } from "../../src/aws/tags.js";
+import { AwsProxyControl, callsTo, writeCalls } from "../env/aws-proxy-control.js";
+import { testAwsClients, uniqueAccountId } from "../env/aws.js";
+import { apply, createTestNamespace, eventsFor, getObject, kubectl, waitFor, waitForCondition } from "../env/kube.js";
+import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
+
+const stack = inject("stack");
+const proxy = new AwsProxyControl(stack.awsEndpoint);
+const accountId = uniqueAccountId();
+const { ecs } = testAwsClients(stack, accountId);
+const RESYNC_SECONDS = 2;
+
+let namespace: string;
+let operator: OperatorProcess;
+
+async function describeCluster(name: string): Promise<Cluster | undefined> {
+  const out = await ecs.send(new DescribeClustersCommand({ clusters: [name], include: ["TAGS", "SETTINGS"] }));
+  return out.clusters?.find((c) => c.clusterName === name);
+}
+
+function manifest(name: string, spec: Record<string, unknown>): string {
+  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "EcsCluster", metadata: { name, namespace }, spec });
+}
+
+const ready = (name: string) => waitForCondition<EcsCluster>(stack, "ecsclusters", namespace, name, { type: "Ready", status: "True" });
+
+describe("EcsCluster against kube-apiserver and moto", () => {
+  beforeAll(async () => {
+    namespace = await createTestNamespace(stack, "ecscluster");
+    operator = await startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: RESYNC_SECONDS });
+  });
+
+  afterAll(async () => {
+    await operator.stop();
+  });
+
+  it("creates the cluster with owner tags, reports Ready and shows in kubectl get ecs", async () => {
+    expect(apply(stack, manifest("web", { capacityProviders: ["FARGATE", "FARGATE_SPOT"], defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", base: 1, weight: 1 }], tags: { team: "web" } }))).toContain("created");
+    const obj = await ready("web");
+    expect(obj.status?.observedGeneration).toBe(obj.metadata.generation);
+    expect(obj.status?.arn).toMatch(/^arn:aws:ecs:us-east-1:\d{12}:cluster\//);
+
+    const cluster = await describeCluster(`${namespace}_web`);
+    expect(cluster?.status).toBe("ACTIVE");
+    expect(fromLowerTagList(cluster?.tags)).toMatchObject({ team: "web", "ecs-operator.dev/owner": `${namespace}/web`, "ecs-operator.dev/uid": obj.metadata.uid, "ecs-operator.dev/kind": "EcsCluster" });
+    expect(cluster?.capacityProviders?.sort()).toEqual(["FARGATE", "FARGATE_SPOT"]);
+
+    const table = kubectl(stack, ["get", "ecs", "-n", namespace]);
+    expect(table).toMatch(/NAME\s+READY\s+REASON\s+CLUSTER\s+SERVICES\s+RUNNING\s+AGE/);
+    expect(table).toMatch(new RegExp(`(ecscluster.ecs.operator.dev/)?web\\s+True\\s+Available\\s+${namespace}_web`));
+  });
+
+  it("applies a spec change to AWS and corrects drift made in AWS on the next re-check, with an Event", async () => {
+    apply(stack, manifest("web", { capacityProviders: ["FARGATE", "FARGATE_SPOT"], defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", base: 1, weight: 1 }], tags: { team: "web" }, settings: [{ name: "containerInsights", value: "enabled" }] }));
+    await waitFor("containerInsights enabled in AWS", async () => (await describeCluster(`${namespace}_web`))?.settings?.[0]?.value === "enabled");
+    const obj = await ready("web");
+    expect(obj.metadata.generation).toBe(2);
+
+    // Someone turns Container Insights off and retags the cluster behind the operator's back.
+    await ecs.send(new UpdateClusterCommand({ cluster: `${namespace}_web`, settings: [{ name: "containerInsights", value: "disabled" }] }));
+    await ecs.send(new TagResourceCommand({ resourceArn: obj.status?.arn, tags: [{ key: "team", value: "hijacked" }] }));
+    await waitFor(
+      "drift corrected in AWS",
+      async () => {
+        const cluster = await describeCluster(`${namespace}_web`);
+        return cluster?.settings?.[0]?.value === "enabled" && fromLowerTagList(cluster.tags).team === "web";
+      },
+      RESYNC_SECONDS * 1000 * 5,
+    );
+    const events = await waitFor("a DriftCorrected event", async () => {
+      const all = await eventsFor(stack, namespace, "web");
+      return all.some((e) => e.reason === "DriftCorrected") ? all : undefined;
+    });
+    expect(events.find((e) => e.reason === "DriftCorrected")?.message).toMatch(/settings/);
+  });
+
+  it("deletes the AWS cluster with deletionPolicy Delete and keeps it with Retain", async () => {
+    apply(stack, manifest("gone", {}));
+    apply(stack, manifest("kept", { deletionPolicy: "Retain" }));
+    await ready("gone");
+    await ready("kept");
+    kubectl(stack, ["delete", "ecscluster", "gone", "kept", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    expect(await getObject(stack, "ecsclusters", namespace, "gone")).toBeUndefined();
+    expect(await getObject(stack, "ecsclusters", namespace, "kept")).toBeUndefined();
+    expect((await describeCluster(`${namespace}_gone`))?.status).toBe("INACTIVE"); // how ECS shows a deleted cluster
+    expect((await describeCluster(`${namespace}_kept`))?.status).toBe("ACTIVE");
+  });
+
+  it("reports an untagged cluster as a conflict and leaves it alone unless adopt is set", async () => {
+    await ecs.send(new CreateClusterCommand({ clusterName: "legacy", tags: [{ key: "owner", value: "ops" }] }));
+    await proxy.reset(accountId);
+    apply(stack, manifest("legacy", { clusterName: "legacy" }));
+    const conflicted = await waitForCondition<EcsCluster>(stack, "ecsclusters", namespace, "legacy", { type: "Ready", status: "False", reason: "ConflictExistingResource" });
+    expect(conflicted.status?.conditions?.find((c) => c.type === "Ready")?.message).toMatch(/adopt/);
+    expect(writeCalls(await proxy.counts(accountId))).toBe(0);
+    expect(fromLowerTagList((await describeCluster("legacy"))?.tags)).toEqual({ owner: "ops" });
+
+    apply(stack, manifest("legacy", { clusterName: "legacy", adopt: true }));
+    const adopted = await ready("legacy");
+    expect(fromLowerTagList((await describeCluster("legacy"))?.tags)).toMatchObject({ [UID_TAG]: adopted.metadata.uid });
+    expect((await eventsFor(stack, namespace, "legacy")).map((e) => e.reason)).toContain("Adopted");
+  });
+
+  it("never touches a cluster owned by another object, even with adopt", async () => {
+    await ecs.send(new CreateClusterCommand({ clusterName: "theirs", tags: [{ key: UID_TAG, value: "someone-else" }] }));
+    await proxy.reset(accountId);
+    apply(stack, manifest("theirs", { clusterName: "theirs", adopt: true }));
+    await waitForCondition(stack, "ecsclusters", namespace, "theirs", { type: "Ready", status: "False", reason: "ConflictExistingResource" });
+    kubectl(stack, ["delete", "ecscluster", "theirs", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    expect(writeCalls(await proxy.counts(accountId))).toBe(0);
+    expect((await describeCluster("theirs"))?.status).toBe("ACTIVE");
+  });
+
+  it("fills status from AWS and makes no write with managementPolicy Observe", async () => {
+    await ecs.send(new CreateClusterCommand({ clusterName: "observed" }));
+    await proxy.reset(accountId);
+    apply(stack, manifest("observed", { clusterName: "observed", managementPolicy: "Observe", settings: [{ name: "containerInsights", value: "enabled" }] }));
+    const obj = await ready("observed");
+    expect(obj.status?.arn).toContain("cluster/observed");
+    expect(obj.status?.status).toBe("ACTIVE");
+    expect(obj.status?.conditions?.find((c) => c.type === "Synced")?.message).toMatch(/differs from spec/);
+    kubectl(stack, ["delete", "ecscluster", "observed", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    expect(writeCalls(await proxy.counts(accountId))).toBe(0);
+    expect((await describeCluster("observed"))?.status).toBe("ACTIVE");
+  });
+
+  it("reports a missing cluster as NotFound in Observe mode", async () => {
+    apply(stack, manifest("absent", { clusterName: "absent", managementPolicy: "Observe" }));
+    await waitForCondition(stack, "ecsclusters", namespace, "absent", { type: "Ready", status: "False", reason: "NotFound" });
+    expect(await describeCluster("absent")).toBeUndefined();
+  });
+
+  it("makes no status write and no AWS write in a steady state over several re-checks", async () => {
+    await ready("web");
+    await sleep(RESYNC_SECONDS * 1000);
+    await proxy.reset(accountId);
+    const statusWritesBefore = await operator.metric("ecs_operator_status_writes_total");
+    const reconcilesBefore = await operator.metric("ecs_operator_reconcile_total", { kind: "EcsCluster" });
+    await sleep(RESYNC_SECONDS * 1000 * 3);
+    const counts = await proxy.counts(accountId);
+    expect(await operator.metric("ecs_operator_reconcile_total", { kind: "EcsCluster" })).toBeGreaterThan(reconcilesBefore + 2);
+    expect(callsTo(counts, "ecs:DescribeClusters")).toBeGreaterThan(2);
+    expect(writeCalls(counts)).toBe(0);
+    expect(await operator.metric("ecs_operator_status_writes_total")).toBe(statusWritesBefore);
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { classifyAwsError } from "../../src/aws/errors.js";
+
+/** Errors in the shape AWS SDK v3 gives them (name, $fault, $metadata), as the SDK deserialises them. */
+function sdkError(name: string, fault: "client" | "server", status: number, message = "m") {
+  return Object.assign(new Error(message), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+}
+
+describe("classifyAwsError", () => {
+  it.each([
+    ["ThrottlingException", 400],
+    ["Throttling", 400],
+    ["TooManyRequestsException", 429],
+    ["RequestLimitExceeded", 400],
+  ])("treats %s as throttled", (name, status) => {
+    const err = classifyAwsError(sdkError(name, "client", status), "Op");
+    expect(err.errorClass).toBe("throttled");
+    expect(err.reason).toBe("Throttled");
+  });
+
+  it("treats a rejected input as terminal InvalidSpec, keeping AWS's message", () => {
+    const err = classifyAwsError(sdkError("ClientException", "client", 400, "Invalid memory value"), "RegisterTaskDefinition");
+    expect(err.errorClass).toBe("terminal");
+    expect(err.reason).toBe("InvalidSpec");
+    expect(err.message).toContain("Invalid memory value");
+    expect(err.message).toContain("RegisterTaskDefinition");
+  });
+
+  it("treats server faults and network errors as retryable", () => {
+    expect(classifyAwsError(sdkError("ServerException", "server", 500), "Op").errorClass).toBe("retryable");
+    expect(classifyAwsError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), "Op").errorClass).toBe("retryable");
+  });
+
+  it("treats state conflicts that clear up by themselves as retryable", () => {
+    expect(classifyAwsError(sdkError("ClusterContainsServicesException", "client", 400), "DeleteCluster").errorClass).toBe("retryable");
+    expect(classifyAwsError(sdkError("ResourceInUse", "client", 400), "DeleteTargetGroup").errorClass).toBe("retryable");
+  });
+});
