@@ -16,6 +16,8 @@ export interface OperatorConfig {
   leaderElection: boolean;
   leaderElectionNamespace: string;
   leaseName: string;
+  /** How long a standby waits after the leader's last renewal before taking over. */
+  leaseDurationSeconds: number;
   identity: string;
   kubeconfig?: string;
 }
@@ -39,6 +41,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       "leader-election": { type: "string" },
       "leader-election-namespace": { type: "string" },
       "lease-name": { type: "string" },
+      "lease-duration-seconds": { type: "string" },
       kubeconfig: { type: "string" },
     },
   });
@@ -60,6 +63,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     leaderElection: bool(pick(values["leader-election"], "ECS_OPERATOR_LEADER_ELECTION") ?? "true", "leader-election"),
     leaderElectionNamespace: pick(values["leader-election-namespace"], "POD_NAMESPACE") ?? "default",
     leaseName: pick(values["lease-name"], "ECS_OPERATOR_LEASE_NAME") ?? "ecs-operator-leader",
+    leaseDurationSeconds: positiveInt(pick(values["lease-duration-seconds"], "ECS_OPERATOR_LEASE_DURATION_SECONDS") ?? "15", "lease-duration-seconds"),
     identity: `${env.POD_NAME ?? hostname()}_${process.pid}`,
     ...(kubeconfig ? { kubeconfig } : {}),
   };

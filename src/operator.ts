@@ -81,6 +81,10 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
         namespace: config.leaderElectionNamespace,
         name: config.leaseName,
         identity: config.identity,
+        // client-go's proportions (15 s / 10 s / 2 s) at any lease duration.
+        leaseDurationSeconds: config.leaseDurationSeconds,
+        renewDeadlineMs: (config.leaseDurationSeconds * 1000 * 2) / 3,
+        retryPeriodMs: (config.leaseDurationSeconds * 1000) / 7.5,
         logger,
         onStartedLeading: () => {
           leading = true;

@@ -11,6 +11,7 @@ export interface OperatorProcessOptions {
   resyncSeconds?: number;
   leaderElection?: boolean;
   leaseName?: string;
+  leaseDurationSeconds?: number;
   leaderElectionNamespace?: string;
   kubeconfigPath?: string;
   workers?: number;
@@ -53,6 +54,7 @@ export async function startOperatorProcess(stack: StackInfo, opts: OperatorProce
     `--workers=${opts.workers ?? 4}`,
     `--leader-election=${String(opts.leaderElection ?? false)}`,
     `--lease-name=${opts.leaseName ?? "ecs-operator-leader"}`,
+    `--lease-duration-seconds=${opts.leaseDurationSeconds ?? 15}`,
     `--leader-election-namespace=${opts.leaderElectionNamespace ?? opts.namespaces[0] ?? "default"}`,
     `--kubeconfig=${opts.kubeconfigPath ?? stack.kubeconfigPath}`,
     "--log-level=debug",
