@@ -4,12 +4,14 @@ import { GROUP, VERSION } from "./api/common.js";
 import { createAwsClients } from "./aws/clients.js";
 import { instrumentClient } from "./aws/instrument.js";
 import type { OperatorConfig } from "./config.js";
-import { registrations } from "./controllers/index.js";
+import { registrations, type KindRegistration, type Lookup } from "./controllers/index.js";
 import { startController, type Controller } from "./runtime/controller.js";
+import type { ManagedObject } from "./runtime/driver.js";
 import { kubeEventRecorder } from "./runtime/events.js";
 import { startHttpServer } from "./runtime/http.js";
 import { startLeaderElection } from "./runtime/leader.js";
 import { createMetrics } from "./runtime/metrics.js";
+import { ReferenceIndex, type ObjectRef } from "./runtime/references.js";
 
 export interface RunningOperator {
   readonly httpPort: number;
@@ -41,8 +43,30 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
     resolveFinished = resolve;
   });
 
+  const references = new ReferenceIndex();
+  const lookup: Lookup = {
+    get: (kind, namespace, name) => controllers.get(kind)?.get(namespace, name),
+    list: (kind) => controllers.get(kind)?.list() ?? [],
+  };
+  const wake = (ref: ObjectRef): void => {
+    controllers.get(ref.kind)?.enqueue(`${ref.namespace}/${ref.name}`);
+  };
+  const refOf = (obj: ManagedObject): ObjectRef => ({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name });
+  /** Keeps the reference index current and wakes whoever depends on a changed object. */
+  const onObjectChange = (registration: KindRegistration) => (obj: ManagedObject, removed: boolean) => {
+    const self = refOf(obj);
+    if (removed) references.remove(self).forEach(wake);
+    else if (registration.references) references.set(self, registration.references(obj));
+    references.referrersOf(self).forEach(wake);
+  };
+  const blockingReferrers = (obj: ManagedObject): string[] =>
+    references.referrersOf(refOf(obj)).filter((r) => lookup.get(r.kind, r.namespace, r.name) !== undefined).map((r) => `${r.kind} ${r.namespace}/${r.name}`);
+
   const startControllers = (): void => {
-    const lookup = (kind: string, namespace: string, name: string) => controllers.get(kind)?.get(namespace, name);
+    let allSynced!: () => void;
+    const startAfter = new Promise<void>((resolve) => {
+      allSynced = resolve;
+    });
     for (const registration of registrations) {
       const { definition } = registration;
       controllers.set(
@@ -58,9 +82,15 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
           logger,
           metrics,
           events,
+          onObjectChange: onObjectChange(registration),
+          blockingReferrers,
+          startAfter,
         }),
       );
     }
+    void Promise.all([...controllers.values()].map((c) => c.waitForSync())).then(allSynced, (err: unknown) => {
+      logger.error({ err }, "caches did not sync");
+    });
     logger.info({ kinds: [...controllers.keys()], namespaces: config.namespaces.length > 0 ? config.namespaces : "all" }, "controllers started");
   };
 

@@ -2,14 +2,23 @@ import type { AwsClients } from "../aws/clients.js";
 import { ecsClusterKind } from "../api/ecscluster.js";
 import type { KindDefinition } from "../api/common.js";
 import type { Driver, ManagedObject } from "../runtime/driver.js";
+import type { ObjectRef } from "../runtime/references.js";
 import { ecsClusterDriver } from "./ecscluster/driver.js";
 
-/** Reads another kind's cached object, for drivers that resolve references. */
-export type Lookup = (kind: string, namespace: string, name: string) => ManagedObject | undefined;
+/** Read access to the other kinds' caches, for drivers that resolve references (never AWS). */
+export interface Lookup {
+  get(kind: string, namespace: string, name: string): ManagedObject | undefined;
+  list(kind: string): ManagedObject[];
+}
 
 export interface KindRegistration {
   definition: KindDefinition;
   driver(clients: AwsClients, lookup: Lookup): Driver<ManagedObject, unknown, unknown>;
+  /**
+   * The objects this one names in its spec (same namespace). A change in any of them wakes it at
+   * once, and none of them is deleted in AWS while it still exists (promise 6).
+   */
+  references?(obj: ManagedObject): ObjectRef[];
 }
 
 /**

@@ -26,8 +26,16 @@ export interface ControllerOptions<Obj extends ManagedObject> {
   logger: Logger;
   metrics: Metrics;
   events: EventRecorder;
-  /** Called on every change of an object of this kind (status included), for dependents. */
-  onObjectChange?: (obj: Obj) => void;
+  /** Called on every change of an object of this kind (status included) and on its removal. */
+  onObjectChange?: (obj: Obj, removed: boolean) => void;
+  /**
+   * Workers start only when this resolves: the operator passes "every kind's cache has synced",
+   * so that no reconcile decides on a half-built reference index (e.g. deletes a target group
+   * whose service is simply not listed yet).
+   */
+  startAfter?: Promise<void>;
+  /** See ReconcilerContext.blockingReferrers. */
+  blockingReferrers?: (obj: ManagedObject) => string[];
 }
 
 export interface Controller<Obj extends ManagedObject = ManagedObject> {
@@ -68,14 +76,14 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
     informer.addHandler({
       onAdd: (obj) => {
         wake(obj);
-        opts.onObjectChange?.(obj);
+        opts.onObjectChange?.(obj, false);
       },
       onUpdate: (obj, old) => {
         if (obj.metadata.generation !== old.metadata.generation || obj.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) wake(obj);
-        opts.onObjectChange?.(obj);
+        opts.onObjectChange?.(obj, false);
       },
       onDelete: (obj) => {
-        opts.onObjectChange?.(obj);
+        opts.onObjectChange?.(obj, true);
       },
     });
     informer.start();
@@ -99,7 +107,13 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
     // An object applied without a spec is valid (every field is optional); the drivers read {}.
     const obj = { ...cached, spec: cached.spec ?? {} } as Obj;
     const end = metrics.reconcileDurationSeconds.startTimer({ kind });
-    const result = await reconcile(obj, opts.driver, { writer, events: opts.events, logger: log.child({ key }), resyncMs: opts.resyncMs });
+    const result = await reconcile(obj, opts.driver, {
+      writer,
+      events: opts.events,
+      logger: log.child({ key }),
+      resyncMs: opts.resyncMs,
+      ...(opts.blockingReferrers ? { blockingReferrers: opts.blockingReferrers } : {}),
+    });
     end();
     if (result.outcome === "error" && result.error) {
       metrics.reconcileTotal.inc({ kind, result: "error" });
@@ -118,9 +132,11 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
     if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs, "resync");
   };
 
-  const done = runWorkers(queue, opts.workers, handle, (key, err) => {
-    log.error({ key, err }, "reconcile threw past the reconciler; the object waits for its next change");
-  });
+  const done = (opts.startAfter ?? Promise.resolve()).then(() =>
+    runWorkers(queue, opts.workers, handle, (key, err) => {
+      log.error({ key, err }, "reconcile threw past the reconciler; the object waits for its next change");
+    }),
+  );
 
   return {
     kind,

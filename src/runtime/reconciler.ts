@@ -24,6 +24,8 @@ export interface ReconcilerContext {
   resyncMs: number;
   /** Delay between checks while AWS deletes something asynchronously. */
   deletePollMs?: number;
+  /** Objects that still use this one and must go first (e.g. the service on a target group). */
+  blockingReferrers?: (obj: ManagedObject) => string[];
   now?: () => Date;
   random?: () => number;
 }
@@ -154,6 +156,12 @@ async function finalize<Obj extends ManagedObject, Deps, Observed>(obj: Obj, dri
   if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) return { outcome: "success" };
   const deleteInAws = managementOf(obj) === "Manage" && (obj.spec?.deletionPolicy ?? "Delete") === "Delete";
   if (deleteInAws) {
+    const blockers = ctx.blockingReferrers?.(obj) ?? [];
+    if (blockers.length > 0) {
+      // Woken again when a blocker goes (the reference index); the timer is only a safety net.
+      await writeStatus(obj, obj.status ?? {}, [cond("Ready", "False", "Deleting", `deletion waits until ${blockers.join(", ")} no longer uses it`)], ctx);
+      return { outcome: "success", requeueAfterMs: ctx.resyncMs };
+    }
     const resolution = driver.resolve(obj);
     if (!resolution.ready) {
       const message = `deletion waits for ${resolution.waitingFor}`;
