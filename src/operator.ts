@@ -74,7 +74,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
         startController({
           kind: definition.kind,
           resource: { group: GROUP, version: VERSION, plural: definition.plural },
-          driver: registration.driver(clients, lookup),
+          driver: registration.driver(clients, lookup, { resyncMs: config.resyncSeconds * 1000 }),
           kubeConfig,
           namespaces: config.namespaces,
           workers: config.workers,

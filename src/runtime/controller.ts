@@ -127,7 +127,7 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
       }
       return;
     }
-    metrics.reconcileTotal.inc({ kind, result: result.requeueAfterMs !== undefined && result.requeueAfterMs < opts.resyncMs / 2 ? "requeue" : "success" });
+    metrics.reconcileTotal.inc({ kind, result: "success" });
     queue.forget(key);
     if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs, "resync");
   };

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
 import { findCondition, mergeConditions, type DesiredCondition } from "./conditions.js";
-import type { Driver, Existing, ManagedObject, ManagedStatus, Observation } from "./driver.js";
+import type { Driver, Existing, ManagedObject, ManagedStatus, Observation, Readiness } from "./driver.js";
 import { asReconcileError, ReconcileError } from "./errors.js";
 import type { EventRecorder } from "./events.js";
 import type { ObjectWriter } from "./object-writer.js";
@@ -112,6 +112,7 @@ async function converge<Obj extends ManagedObject, Deps, Observed>(obj: Obj, dri
   }
 
   const readiness = driver.readiness(obj, current.observed);
+  announceFailure(obj, readiness, ctx);
   await writeStatus(
     obj,
     driver.status(obj, current.observed),
@@ -122,14 +123,14 @@ async function converge<Obj extends ManagedObject, Deps, Observed>(obj: Obj, dri
     ],
     ctx,
   );
-  return { outcome: "success", requeueAfterMs: readiness.recheckAfterMs ?? jittered(ctx) };
+  return { outcome: "success", requeueAfterMs: readiness.recheckAfterMs ?? nextRecheckMs(ctx) };
 }
 
 async function observeOnly<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, observation: Observation<Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
   if (!observation.exists) {
     const message = `no such ${driver.kind} in AWS (managementPolicy: Observe never creates one)`;
     await writeStatus(obj, driver.status(obj, undefined), [cond("Ready", "False", "NotFound", message), cond("Synced", "True", "NotFound", message)], ctx);
-    return { outcome: "success", requeueAfterMs: jittered(ctx) };
+    return { outcome: "success", requeueAfterMs: nextRecheckMs(ctx) };
   }
   const readiness = driver.readiness(obj, observation.observed);
   const differs = observation.differences.length > 0;
@@ -143,13 +144,13 @@ async function observeOnly<Obj extends ManagedObject, Deps, Observed>(obj: Obj, 
     ],
     ctx,
   );
-  return { outcome: "success", requeueAfterMs: readiness.recheckAfterMs ?? jittered(ctx) };
+  return { outcome: "success", requeueAfterMs: readiness.recheckAfterMs ?? nextRecheckMs(ctx) };
 }
 
 async function conflict<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, message: string, ctx: ReconcilerContext): Promise<ReconcileResult> {
   const changed = await writeStatus(obj, driver.status(obj, undefined), [cond("Ready", "False", "ConflictExistingResource", message), cond("Synced", "False", "ConflictExistingResource", message)], ctx);
   if (changed) ctx.events.warning(obj, "ConflictExistingResource", message);
-  return { outcome: "success", requeueAfterMs: jittered(ctx) };
+  return { outcome: "success", requeueAfterMs: nextRecheckMs(ctx) };
 }
 
 async function finalize<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
@@ -183,14 +184,32 @@ async function finalize<Obj extends ManagedObject, Deps, Observed>(obj: Obj, dri
   return { outcome: "success" };
 }
 
+/** Reasons a resource passes through on its way to Ready; any other not-ready reason is news. */
+const TRANSITIONAL: readonly DesiredCondition["reason"][] = ["Creating", "Updating", "RolloutInProgress", "WaitingForDependency", "Deleting", "Available"];
+
+/** A Warning Event when the kind reports a new failure of its own (e.g. a rollout rolled back). */
+function announceFailure(obj: ManagedObject, readiness: Readiness, ctx: ReconcilerContext): void {
+  if (readiness.ready || TRANSITIONAL.includes(readiness.reason)) return;
+  if (findCondition(obj.status?.conditions, "Ready")?.reason === readiness.reason) return;
+  ctx.events.warning(obj, readiness.reason, readiness.message);
+}
+
 function cond(type: DesiredCondition["type"], status: DesiredCondition["status"], reason: DesiredCondition["reason"], message: string): DesiredCondition {
   return { type, status, reason, message };
 }
 
-function jittered(ctx: ReconcilerContext): number {
+/**
+ * The delay to the next periodic re-check. Re-checks fall due together on a grid of `resyncMs`
+ * (within a short spread) rather than each on its own timer, so that the reads of a whole fleet
+ * arrive close enough to be batched (e.g. ten services per DescribeServices): N objects cost about
+ * N / batch calls per period instead of N.
+ */
+function nextRecheckMs(ctx: ReconcilerContext): number {
+  const now = (ctx.now ?? (() => new Date()))().getTime();
   const random = ctx.random ?? Math.random;
-  // ±10% spreads a fleet's re-checks so they do not all hit AWS in the same second.
-  return Math.round(ctx.resyncMs * (0.9 + 0.2 * random()));
+  const spread = Math.min(5000, ctx.resyncMs / 10);
+  const nextSlot = (Math.floor(now / ctx.resyncMs) + 1) * ctx.resyncMs;
+  return Math.round(nextSlot - now + random() * spread);
 }
 
 /** Writes status through the subresource only when it differs from what is stored. */

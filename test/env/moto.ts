@@ -34,7 +34,9 @@ export async function startMoto(opts: { log?: (line: string) => void } = {}): Pr
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = join(mkdtempSync(join(tmpdir(), "ecs-operator-moto-")), "moto.log");
-  const proc = startProcess("moto", python, [join(repoRoot, "test/env/moto_server.py"), "-H", "127.0.0.1", "-p", String(port)], logFile);
+  // moto does not run tasks: this makes every new service report one running task, so a service
+  // of one task completes its (static) deployment and one of two stays IN_PROGRESS.
+  const proc = startProcess("moto", python, [join(repoRoot, "test/env/moto_server.py"), "-H", "127.0.0.1", "-p", String(port)], logFile, { MOTO_ECS_SERVICE_RUNNING: "1" });
   await waitUntil("moto", async () => (await fetch(`${url}/moto-api/data.json`)).ok, { timeoutMs: 60_000, process: proc, logFile });
   // Report what is installed rather than what was asked for, so the test log is evidence.
   const version = execFileSync(python, ["-c", "import importlib.metadata as m; print(m.version('moto'))"], { encoding: "utf8" }).trim();

@@ -101,7 +101,8 @@ describe("reconcile", () => {
     expect(condition(h.statuses[0], "Synced")).toMatchObject({ status: "True" });
     expect(h.statuses[0]?.observedGeneration).toBe(1);
     expect(h.events).toEqual([{ type: "Normal", reason: "Created" }]);
-    expect(result).toEqual({ outcome: "success", requeueAfterMs: 60_000 });
+    // The next grid point of the 60 s resync after 00:00:00, plus half of the 5 s spread.
+    expect(result).toEqual({ outcome: "success", requeueAfterMs: 62_500 });
   });
 
   it("writes no status when nothing changed", async () => {

@@ -1,0 +1,89 @@
+export interface BatchedReaderOptions<V> {
+  /** The most keys one call may ask for (DescribeServices: 10 per cluster). */
+  maxBatch: number;
+  /** A cached answer at most this old is served without a call. */
+  maxAgeMs: number;
+  /** One call for several keys of a group; keys absent from the answer do not exist. */
+  fetch(group: string, keys: string[]): Promise<Map<string, V>>;
+  /** Other keys of the group worth reading in the same call (objects known to live there). */
+  candidates?(group: string): string[];
+  /** How long reads wait for company before the call goes out. */
+  windowMs?: number;
+  now?: () => number;
+}
+
+interface Entry<V> {
+  value: V | undefined;
+  fetchedAt: number;
+}
+
+interface Pending<V> {
+  keys: Set<string>;
+  result: Promise<Map<string, V>>;
+}
+
+/**
+ * Reads many small things with few calls: concurrent reads of one group are coalesced into one
+ * call of up to `maxBatch` keys, and each call fills its spare room with the group's other known
+ * keys, least recently read first, whose answers are served from the cache while fresh. With
+ * periodic re-checks that come due together, a fleet of N costs about N / maxBatch calls.
+ */
+export class BatchedReader<V> {
+  private readonly cache = new Map<string, Map<string, Entry<V>>>();
+  private readonly pending = new Map<string, Pending<V>>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: BatchedReaderOptions<V>) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async read(group: string, key: string): Promise<V | undefined> {
+    const cached = this.cache.get(group)?.get(key);
+    if (cached && this.now() - cached.fetchedAt <= this.options.maxAgeMs) return cached.value;
+    const answers = await this.join(group, key);
+    return answers.get(key);
+  }
+
+  /** Drops a cached answer, after a write that changed the thing. */
+  invalidate(group: string, key: string): void {
+    this.cache.get(group)?.delete(key);
+  }
+
+  private join(group: string, key: string): Promise<Map<string, V>> {
+    const open = this.pending.get(group);
+    if (open && (open.keys.has(key) || open.keys.size < this.options.maxBatch)) {
+      open.keys.add(key);
+      return open.result;
+    }
+    const keys = new Set([key]);
+    const result = new Promise<void>((resolve) => setTimeout(resolve, this.options.windowMs ?? 5)).then(() => {
+      // Closed for joiners from here on: this call's keys are final.
+      if (this.pending.get(group)?.keys === keys) this.pending.delete(group);
+      this.fill(group, keys);
+      return this.call(group, [...keys]);
+    });
+    this.pending.set(group, { keys, result });
+    return result;
+  }
+
+  private fill(group: string, keys: Set<string>): void {
+    const known = this.cache.get(group);
+    const extra = (this.options.candidates?.(group) ?? [])
+      .filter((k) => !keys.has(k))
+      .map((k) => ({ k, at: known?.get(k)?.fetchedAt ?? -Infinity }))
+      .sort((a, b) => a.at - b.at);
+    for (const { k } of extra) {
+      if (keys.size >= this.options.maxBatch) break;
+      keys.add(k);
+    }
+  }
+
+  private async call(group: string, keys: string[]): Promise<Map<string, V>> {
+    const answers = await this.options.fetch(group, keys);
+    const fetchedAt = this.now();
+    const entries = this.cache.get(group) ?? new Map<string, Entry<V>>();
+    for (const k of keys) entries.set(k, { value: answers.get(k), fetchedAt });
+    this.cache.set(group, entries);
+    return answers;
+  }
+}

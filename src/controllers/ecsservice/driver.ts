@@ -1,0 +1,154 @@
+import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
+import type { EcsService } from "../../api/ecsservice.js";
+import { BatchedReader } from "../../aws/batched-reader.js";
+import { awsCall } from "../../aws/errors.js";
+import { fromLowerTagList, ownershipOf, toLowerTagList } from "../../aws/tags.js";
+import { isReady } from "../../runtime/conditions.js";
+import type { Driver, Resolution } from "../../runtime/driver.js";
+import { ReconcileError } from "../../runtime/errors.js";
+import type { DriverSettings, Lookup } from "../index.js";
+import { createServiceInput, describeDiff, diffService, serviceName, serviceStatus, serviceTags, type ObservedService, type ServiceDeps } from "./mapping.js";
+import { rolloutVerdict } from "./rollout.js";
+
+/** DescribeServices takes at most ten services of one cluster per call. */
+const DESCRIBE_BATCH = 10;
+
+/** The cluster as the service's ARN names it, to match objects to the cluster being read. */
+function clusterNameOf(cluster: string): string {
+  return cluster.split("/").pop() ?? cluster;
+}
+
+export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: DriverSettings): Driver<EcsService, ServiceDeps, ObservedService> {
+  const reader = new BatchedReader<Service>({
+    maxBatch: DESCRIBE_BATCH,
+    // Long enough to cover a fleet's re-checks, which fall due within a few seconds of each
+    // other, and short of the next period, so each period reads AWS afresh.
+    maxAgeMs: Math.min(10_000, settings.resyncMs / 2),
+    fetch: async (cluster, names) => {
+      const out = await awsCall("DescribeServices", () => ecs.send(new DescribeServicesCommand({ cluster, services: names, include: ["TAGS"] })));
+      return new Map((out.services ?? []).map((s) => [s.serviceName ?? "", s]));
+    },
+    candidates: (cluster) =>
+      lookup
+        .list("EcsService")
+        .map((o) => o.status as EcsService["status"])
+        .filter((s) => s?.clusterArn !== undefined && clusterNameOf(s.clusterArn) === clusterNameOf(cluster) && s.serviceName !== undefined)
+        .map((s) => s?.serviceName ?? ""),
+  });
+
+  const dependency = <T>(kind: string, namespace: string, name: string, pick: (status: Record<string, unknown>) => T | undefined): { value: T } | { waitingFor: string } => {
+    const obj = lookup.get(kind, namespace, name);
+    const value = obj && isReady(obj.status, obj.metadata.generation) ? pick(obj.status ?? {}) : undefined;
+    return value === undefined ? { waitingFor: `${kind} ${namespace}/${name}` } : { value };
+  };
+
+  const read = async (obj: EcsService, cluster: string): Promise<Service | undefined> => {
+    const service = await reader.read(cluster, serviceName(obj));
+    // A deleted service stays visible as INACTIVE for a while; a new one may take its name.
+    return service?.status === "INACTIVE" ? undefined : service;
+  };
+
+  const observedFrom = (obj: EcsService, deps: ServiceDeps, service: Service, forceNewDeployment: string | undefined): ObservedService => {
+    const remembered = obj.status?.failedTaskDefinitionArn === deps.taskDefinition ? obj.status.failedTaskDefinitionArn : undefined;
+    const verdict = rolloutVerdict({ service, desiredTaskDefinition: deps.taskDefinition, ...(remembered ? { knownFailedTaskDefinition: remembered } : {}) });
+    return {
+      service,
+      desiredTaskDefinition: deps.taskDefinition,
+      ...(verdict.failedTaskDefinition ? { failedTaskDefinition: verdict.failedTaskDefinition } : {}),
+      ...(forceNewDeployment !== undefined ? { forceNewDeployment } : {}),
+    };
+  };
+
+  const reread = async (obj: EcsService, deps: ServiceDeps, forceNewDeployment: string | undefined): Promise<ObservedService> => {
+    reader.invalidate(deps.cluster, serviceName(obj));
+    const service = await read(obj, deps.cluster);
+    if (!service) throw new ReconcileError(`service ${serviceName(obj)} not found right after writing it`, "retryable", "AwsError");
+    return observedFrom(obj, deps, service, forceNewDeployment);
+  };
+
+  return {
+    kind: "EcsService",
+
+    resolve(obj): Resolution<ServiceDeps> {
+      const ns = obj.metadata.namespace;
+      const s = obj.spec;
+      if (obj.metadata.deletionTimestamp) {
+        // Deletion needs only the cluster, and the objects referenced may already be gone.
+        const cluster = obj.status?.clusterArn ?? s.cluster ?? "";
+        return { ready: true, deps: { cluster, taskDefinition: "", targetGroupArns: [], registryArns: [] } };
+      }
+      const waiting: string[] = [];
+      const take = <T>(r: { value: T } | { waitingFor: string }, fallback: T): T => {
+        if ("value" in r) return r.value;
+        waiting.push(r.waitingFor);
+        return fallback;
+      };
+      const cluster = s.cluster ?? take(dependency("EcsCluster", ns, s.clusterRef?.name ?? "", (st) => st.clusterName as string | undefined), "");
+      const taskDefinition = s.taskDefinition ?? take(dependency("TaskDefinition", ns, s.taskDefinitionRef?.name ?? "", (st) => st.taskDefinitionArn as string | undefined), "");
+      const targetGroupArns = (s.loadBalancers ?? []).map((lb) => lb.targetGroupArn ?? take(dependency("TargetGroup", ns, lb.targetGroupRef?.name ?? "", (st) => st.arn as string | undefined), ""));
+      const registryArns = (s.serviceRegistries ?? []).map((r) => r.registryArn ?? take(dependency("CloudMapService", ns, r.cloudMapServiceRef?.name ?? "", (st) => st.arn as string | undefined), ""));
+      if (waiting.length > 0) return { ready: false, waitingFor: waiting.join(", ") };
+      return { ready: true, deps: { cluster, taskDefinition, targetGroupArns, registryArns } };
+    },
+
+    async observe(obj, deps) {
+      if (!deps.cluster) return { exists: false };
+      const service = await read(obj, deps.cluster);
+      if (!service) return { exists: false };
+      const observed = observedFrom(obj, deps, service, obj.status?.forceNewDeployment);
+      const ownership = ownershipOf(fromLowerTagList(service.tags), obj.metadata.uid);
+      // A service being deleted is judged by deletion alone.
+      const differences = obj.metadata.deletionTimestamp ? [] : describeDiff(diffService(obj, deps, observed));
+      return { exists: true, ownership, differences, observed };
+    },
+
+    async create(obj, deps) {
+      await awsCall("CreateService", () => ecs.send(new CreateServiceCommand(createServiceInput(obj, deps))));
+      return reread(obj, deps, obj.spec.forceNewDeployment);
+    },
+
+    async update(obj, deps, observed) {
+      const diff = diffService(obj, deps, observed);
+      if (diff.immutable.length > 0) {
+        throw new ReconcileError(`cannot change ${diff.immutable.join(", ")} in place: ECS does not allow it; delete and recreate the service (or restore the field)`, "terminal", "InvalidSpec");
+      }
+      const cluster = deps.cluster;
+      const service = serviceName(obj);
+      if (Object.keys(diff.update).length > 0 || diff.forceNewDeployment) {
+        await awsCall("UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster, service, ...diff.update, ...(diff.forceNewDeployment ? { forceNewDeployment: true } : {}) })));
+      }
+      const arn = observed.service.serviceArn ?? "";
+      if (Object.keys(diff.tags.set).length > 0) await awsCall("TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: arn, tags: toLowerTagList(diff.tags.set) })));
+      if (diff.tags.remove.length > 0) await awsCall("UntagResource", () => ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: diff.tags.remove })));
+      return reread(obj, deps, obj.spec.forceNewDeployment ?? observed.forceNewDeployment);
+    },
+
+    async adopt(obj, deps, observed) {
+      await awsCall("TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: observed.service.serviceArn ?? "", tags: toLowerTagList(serviceTags(obj)) })));
+      return reread(obj, deps, observed.forceNewDeployment);
+    },
+
+    async delete(obj, deps, observed) {
+      const { service } = observed;
+      if (service.status === "DRAINING") return false;
+      const cluster = deps.cluster;
+      const name = serviceName(obj);
+      // Scale to zero first so that tasks drain from their target groups before the service goes.
+      if ((service.desiredCount ?? 0) > 0 && service.schedulingStrategy !== "DAEMON") {
+        await awsCall("UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster, service: name, desiredCount: 0 })));
+      }
+      const out = await awsCall("DeleteService", () => ecs.send(new DeleteServiceCommand({ cluster, service: name })));
+      reader.invalidate(cluster, name);
+      return out.service?.status === "INACTIVE";
+    },
+
+    status: (_obj, observed) => serviceStatus(observed),
+
+    readiness: (_obj, observed) =>
+      rolloutVerdict({
+        service: observed.service,
+        desiredTaskDefinition: observed.desiredTaskDefinition,
+        ...(observed.failedTaskDefinition ? { knownFailedTaskDefinition: observed.failedTaskDefinition } : {}),
+      }),
+  };
+}

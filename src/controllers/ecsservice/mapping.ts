@@ -1,0 +1,223 @@
+import type { CreateServiceCommandInput, Service, UpdateServiceCommandInput } from "@aws-sdk/client-ecs";
+import { createHash } from "node:crypto";
+import type { EcsService, EcsServiceStatus } from "../../api/ecsservice.js";
+import { derivedAwsName } from "../../aws/names.js";
+import { desiredTags, fromLowerTagList, tagDiff, toLowerTagList } from "../../aws/tags.js";
+
+export const KIND = "EcsService";
+
+/** References resolved to the identities AWS takes, in the order of the spec's lists. */
+export interface ServiceDeps {
+  /** Cluster name or ARN. */
+  cluster: string;
+  /** A pinned revision: ARN or family:revision, never a bare family. */
+  taskDefinition: string;
+  targetGroupArns: string[];
+  registryArns: string[];
+}
+
+export interface ObservedService {
+  service: Service;
+  /** The revision the spec asks for, resolved: what the rollout is judged against. */
+  desiredTaskDefinition: string;
+  /** A revision whose rollout failed, remembered across reconciles (status). */
+  failedTaskDefinition?: string;
+  /** The forceNewDeployment value last acted upon (status). */
+  forceNewDeployment?: string;
+}
+
+export function serviceName(obj: EcsService): string {
+  return obj.spec.serviceName ?? derivedAwsName(obj.metadata.namespace, obj.metadata.name, { maxLength: 255, invalid: /[^a-zA-Z0-9_-]/g, separator: "_" });
+}
+
+export function serviceTags(obj: EcsService): Record<string, string> {
+  return desiredTags({ kind: KIND, namespace: obj.metadata.namespace, name: obj.metadata.name, uid: obj.metadata.uid }, obj.spec.tags);
+}
+
+/**
+ * CreateService's idempotency token: the same for the same object and spec, so a create whose
+ * answer was lost (a crash before the status write) is answered with the service it made.
+ */
+export function clientToken(obj: EcsService): string {
+  return createHash("sha256").update(`${obj.metadata.uid}:${String(obj.metadata.generation ?? 0)}`).digest("hex").slice(0, 32);
+}
+
+/** True when `observed` (always an ARN from AWS) is the revision `desired` names. */
+export function sameTaskDefinition(desired: string, observed: string | undefined): boolean {
+  if (observed === undefined) return false;
+  return desired.startsWith("arn:") ? desired === observed : observed.endsWith(`:task-definition/${desired}`);
+}
+
+function loadBalancers(obj: EcsService, deps: ServiceDeps) {
+  return (obj.spec.loadBalancers ?? []).map((lb, i) => ({ targetGroupArn: deps.targetGroupArns[i] ?? "", containerName: lb.containerName, containerPort: lb.containerPort }));
+}
+
+function serviceRegistries(obj: EcsService, deps: ServiceDeps) {
+  return (obj.spec.serviceRegistries ?? []).map((r, i) => ({
+    registryArn: deps.registryArns[i] ?? "",
+    ...(r.containerName !== undefined ? { containerName: r.containerName } : {}),
+    ...(r.containerPort !== undefined ? { containerPort: r.containerPort } : {}),
+    ...(r.port !== undefined ? { port: r.port } : {}),
+  }));
+}
+
+/** The fields UpdateService can change, as the spec wants them; absent when the spec leaves them to AWS. */
+function mutableFields(obj: EcsService, deps: ServiceDeps): Omit<UpdateServiceCommandInput, "cluster" | "service"> {
+  const s = obj.spec;
+  return {
+    taskDefinition: deps.taskDefinition,
+    ...(s.desiredCount !== undefined ? { desiredCount: s.desiredCount } : {}),
+    ...(s.capacityProviderStrategy ? { capacityProviderStrategy: s.capacityProviderStrategy } : {}),
+    ...(s.platformVersion !== undefined ? { platformVersion: s.platformVersion } : {}),
+    ...(s.networkConfiguration ? { networkConfiguration: s.networkConfiguration } : {}),
+    ...(s.deploymentConfiguration ? { deploymentConfiguration: s.deploymentConfiguration } : {}),
+    ...(s.loadBalancers ? { loadBalancers: loadBalancers(obj, deps) } : {}),
+    ...(s.serviceRegistries ? { serviceRegistries: serviceRegistries(obj, deps) } : {}),
+    ...(s.placementStrategy ? { placementStrategy: s.placementStrategy } : {}),
+    ...(s.placementConstraints ? { placementConstraints: s.placementConstraints } : {}),
+    ...(s.healthCheckGracePeriodSeconds !== undefined ? { healthCheckGracePeriodSeconds: s.healthCheckGracePeriodSeconds } : {}),
+    ...(s.enableExecuteCommand !== undefined ? { enableExecuteCommand: s.enableExecuteCommand } : {}),
+    ...(s.enableECSManagedTags !== undefined ? { enableECSManagedTags: s.enableECSManagedTags } : {}),
+    ...(s.propagateTags !== undefined ? { propagateTags: s.propagateTags } : {}),
+  };
+}
+
+export function createServiceInput(obj: EcsService, deps: ServiceDeps): CreateServiceCommandInput {
+  const s = obj.spec;
+  const daemon = s.schedulingStrategy === "DAEMON";
+  return {
+    cluster: deps.cluster,
+    serviceName: serviceName(obj),
+    clientToken: clientToken(obj),
+    tags: toLowerTagList(serviceTags(obj)),
+    ...mutableFields(obj, deps),
+    // Without a count the service starts with one task and is then left to autoscaling.
+    ...(daemon ? {} : { desiredCount: s.desiredCount ?? 1 }),
+    ...(s.launchType ? { launchType: s.launchType } : {}),
+    ...(s.schedulingStrategy ? { schedulingStrategy: s.schedulingStrategy } : {}),
+    ...(s.deploymentController ? { deploymentController: s.deploymentController } : {}),
+  };
+}
+
+/** AWS fills these when a request leaves them out; compare with the defaults filled the same way. */
+function normalised(field: string, value: unknown): unknown {
+  switch (field) {
+    case "capacityProviderStrategy":
+      return ((value ?? []) as { capacityProvider?: string; weight?: number; base?: number }[])
+        .map((p) => ({ capacityProvider: p.capacityProvider, weight: p.weight ?? 0, base: p.base ?? 0 }))
+        .sort((a, b) => String(a.capacityProvider).localeCompare(String(b.capacityProvider)));
+    case "networkConfiguration": {
+      const vpc = (value as { awsvpcConfiguration?: { subnets?: string[]; securityGroups?: string[]; assignPublicIp?: string } } | undefined)?.awsvpcConfiguration;
+      return { subnets: [...(vpc?.subnets ?? [])].sort(), securityGroups: [...(vpc?.securityGroups ?? [])].sort(), assignPublicIp: vpc?.assignPublicIp ?? "DISABLED" };
+    }
+    case "loadBalancers":
+    case "serviceRegistries":
+      return ((value ?? []) as Record<string, unknown>[]).map((v) => JSON.stringify(Object.entries(v).filter(([, x]) => x !== undefined).sort())).sort();
+    default:
+      return value;
+  }
+}
+
+/** Only the parts of an object the spec sets: AWS reports its defaults for the rest. */
+function setFieldsOnly(want: unknown, have: unknown): unknown {
+  if (want === null || typeof want !== "object" || Array.isArray(want) || have === null || typeof have !== "object" || Array.isArray(have)) return have;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(want)) out[key] = setFieldsOnly((want as Record<string, unknown>)[key], (have as Record<string, unknown>)[key]);
+  return out;
+}
+
+export interface ServiceDiff {
+  /** UpdateService fields that differ; empty when nothing does. */
+  update: Omit<UpdateServiceCommandInput, "cluster" | "service">;
+  /** Fields that differ but that UpdateService cannot change. */
+  immutable: string[];
+  tags: { set: Record<string, string>; remove: string[] };
+  forceNewDeployment: boolean;
+}
+
+export function diffService(obj: EcsService, deps: ServiceDeps, observed: ObservedService): ServiceDiff {
+  const { service } = observed;
+  const want = mutableFields(obj, deps);
+  const update: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(want)) {
+    if (field === "taskDefinition") {
+      // A revision whose rollout failed is not pushed again: that would loop on the breaker.
+      if (!sameTaskDefinition(deps.taskDefinition, service.taskDefinition) && observed.failedTaskDefinition !== deps.taskDefinition) update[field] = value;
+      continue;
+    }
+    const have = setFieldsOnly(value, (service as Record<string, unknown>)[field]);
+    if (JSON.stringify(normalised(field, value)) !== JSON.stringify(normalised(field, have))) update[field] = value;
+  }
+  const immutable: string[] = [];
+  if (obj.spec.launchType && service.launchType && obj.spec.launchType !== service.launchType) immutable.push(`launchType (${service.launchType} in AWS)`);
+  if (obj.spec.schedulingStrategy && service.schedulingStrategy && obj.spec.schedulingStrategy !== service.schedulingStrategy) immutable.push(`schedulingStrategy (${service.schedulingStrategy} in AWS)`);
+  const controller = obj.spec.deploymentController?.type;
+  if (controller && service.deploymentController?.type && controller !== service.deploymentController.type) immutable.push(`deploymentController (${service.deploymentController.type} in AWS)`);
+  const wantForce = obj.spec.forceNewDeployment;
+  return {
+    update,
+    immutable,
+    tags: tagDiff(fromLowerTagList(service.tags), serviceTags(obj)),
+    forceNewDeployment: wantForce !== undefined && wantForce !== observed.forceNewDeployment,
+  };
+}
+
+export function describeDiff(diff: ServiceDiff): string[] {
+  const out = Object.keys(diff.update);
+  if (diff.forceNewDeployment) out.push("forceNewDeployment");
+  const tagKeys = [...Object.keys(diff.tags.set), ...diff.tags.remove];
+  if (tagKeys.length > 0) out.push(`tags (${tagKeys.sort().join(", ")})`);
+  return [...out, ...diff.immutable];
+}
+
+const EVENTS_KEPT = 5;
+
+export function revisionOf(taskDefinitionArn: string | undefined): number | undefined {
+  const match = /:(\d+)$/.exec(taskDefinitionArn ?? "");
+  return match?.[1] ? Number(match[1]) : undefined;
+}
+
+export function serviceStatus(observed: ObservedService | undefined): EcsServiceStatus {
+  if (!observed) return {};
+  const { service } = observed;
+  const primary = service.deployments?.find((d) => d.status === "PRIMARY");
+  const revision = revisionOf(service.taskDefinition);
+  return {
+    ...(service.serviceArn ? { arn: service.serviceArn } : {}),
+    ...(service.serviceName ? { serviceName: service.serviceName } : {}),
+    ...(service.clusterArn ? { clusterArn: service.clusterArn } : {}),
+    ...(service.taskDefinition ? { taskDefinitionArn: service.taskDefinition } : {}),
+    ...(revision !== undefined ? { taskDefinitionRevision: revision } : {}),
+    desiredCount: service.desiredCount ?? 0,
+    runningCount: service.runningCount ?? 0,
+    pendingCount: service.pendingCount ?? 0,
+    ...(primary?.rolloutState ? { rolloutState: primary.rolloutState } : {}),
+    deployments: (service.deployments ?? []).map((d) => ({
+      id: d.id ?? "",
+      status: d.status ?? "",
+      taskDefinition: d.taskDefinition ?? "",
+      ...(d.rolloutState ? { rolloutState: d.rolloutState } : {}),
+      ...(d.rolloutStateReason ? { rolloutStateReason: d.rolloutStateReason } : {}),
+      runningCount: d.runningCount ?? 0,
+      desiredCount: d.desiredCount ?? 0,
+      pendingCount: d.pendingCount ?? 0,
+      failedTasks: d.failedTasks ?? 0,
+      ...(d.updatedAt ? { updatedAt: new Date(d.updatedAt).toISOString() } : {}),
+    })),
+    events: (service.events ?? []).slice(0, EVENTS_KEPT).map((e) => ({ createdAt: e.createdAt ? new Date(e.createdAt).toISOString() : "", message: e.message ?? "" })),
+    ...(observed.failedTaskDefinition ? { failedTaskDefinitionArn: observed.failedTaskDefinition } : {}),
+    ...(observed.forceNewDeployment !== undefined ? { forceNewDeployment: observed.forceNewDeployment } : {}),
+  };
+}
+
+/** The objects the service names; the runtime wakes it when they change and guards their deletion. */
+export function serviceReferences(obj: EcsService): { kind: string; namespace: string; name: string }[] {
+  const namespace = obj.metadata.namespace;
+  const s = obj.spec;
+  return [
+    ...(s.clusterRef ? [{ kind: "EcsCluster", namespace, name: s.clusterRef.name }] : []),
+    ...(s.taskDefinitionRef ? [{ kind: "TaskDefinition", namespace, name: s.taskDefinitionRef.name }] : []),
+    ...(s.loadBalancers ?? []).flatMap((lb) => (lb.targetGroupRef ? [{ kind: "TargetGroup", namespace, name: lb.targetGroupRef.name }] : [])),
+    ...(s.serviceRegistries ?? []).flatMap((r) => (r.cloudMapServiceRef ? [{ kind: "CloudMapService", namespace, name: r.cloudMapServiceRef.name }] : [])),
+  ];
+}

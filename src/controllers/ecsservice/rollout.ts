@@ -1,0 +1,72 @@
+import type { Deployment, Service } from "@aws-sdk/client-ecs";
+import type { DesiredCondition } from "../../runtime/conditions.js";
+import type { Readiness } from "../../runtime/driver.js";
+
+/** How often to look while ECS rolls out: a rollout is minutes, a user watches it live. */
+export const ROLLOUT_POLL_MS = 5000;
+
+export interface RolloutInput {
+  service: Service;
+  /** The revision the spec asks for (resolved reference or literal). */
+  desiredTaskDefinition: string;
+  /** A revision whose rollout failed before, remembered in status. */
+  knownFailedTaskDefinition?: string;
+}
+
+export interface RolloutVerdict extends Readiness {
+  /** The revision to remember as failed (not deployed again until the spec or revision changes). */
+  failedTaskDefinition?: string;
+}
+
+function primaryOf(service: Service): Deployment | undefined {
+  return service.deployments?.find((d) => d.status === "PRIMARY");
+}
+
+function progressing(status: DesiredCondition["status"], reason: DesiredCondition["reason"], message: string): DesiredCondition {
+  return { type: "Progressing", status, reason, message };
+}
+
+/**
+ * The service's rollout as conditions. ECS reports each deployment's rolloutState; a circuit
+ * breaker that trips marks the new deployment FAILED and, with rollback, makes the previous
+ * revision PRIMARY again, after which the failed deployment soon vanishes from the list. So a
+ * failure is detected from the FAILED deployment while it is listed and remembered afterwards.
+ */
+export function rolloutVerdict({ service, desiredTaskDefinition, knownFailedTaskDefinition }: RolloutInput): RolloutVerdict {
+  const deployments = service.deployments ?? [];
+  const primary = primaryOf(service);
+  const failed = deployments.find((d) => d.rolloutState === "FAILED" && d.taskDefinition === desiredTaskDefinition);
+  if (failed || knownFailedTaskDefinition === desiredTaskDefinition) {
+    const reason = failed?.rolloutStateReason ?? "an earlier rollout of this revision failed";
+    const rolledBack = primary && primary.taskDefinition !== desiredTaskDefinition ? `; rolled back to ${primary.taskDefinition ?? "the previous revision"}` : "";
+    const message = `rollout of ${desiredTaskDefinition} failed: ${reason}${rolledBack}. Change the task definition or the spec to try again.`;
+    return {
+      ready: false,
+      reason: "RolloutFailed",
+      message,
+      failedTaskDefinition: desiredTaskDefinition,
+      conditions: [progressing("False", "RolloutFailed", message)],
+    };
+  }
+  if (service.status === "DRAINING") {
+    return { ready: false, reason: "Deleting", message: "service is draining", recheckAfterMs: ROLLOUT_POLL_MS, conditions: [progressing("False", "Deleting", "service is draining")] };
+  }
+  const running = service.runningCount ?? 0;
+  const desired = service.desiredCount ?? 0;
+  // service.taskDefinition is the PRIMARY deployment's revision, updated by UpdateService at once.
+  const inProgress = primary?.rolloutState === "IN_PROGRESS" || deployments.length > 1;
+  if (inProgress || service.taskDefinition !== desiredTaskDefinition) {
+    const message = `rolling out ${service.taskDefinition ?? desiredTaskDefinition}: ${primary?.runningCount ?? running} of ${primary?.desiredCount ?? desired} tasks running${primary?.rolloutStateReason ? ` (${primary.rolloutStateReason})` : ""}`;
+    return { ready: false, reason: "RolloutInProgress", message, recheckAfterMs: ROLLOUT_POLL_MS, conditions: [progressing("True", "RolloutInProgress", message)] };
+  }
+  if (running !== desired) {
+    const message = `${running} of ${desired} tasks running`;
+    return { ready: false, reason: "Updating", message, recheckAfterMs: ROLLOUT_POLL_MS * 3, conditions: [progressing("False", "Available", "no rollout under way")] };
+  }
+  return {
+    ready: true,
+    reason: "Available",
+    message: `rollout completed: ${running} of ${desired} tasks running ${desiredTaskDefinition}`,
+    conditions: [progressing("False", "Available", "no rollout under way")],
+  };
+}
