@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TSX := node --import tsx
 
-.PHONY: help deps prepare lint typecheck test test-unit test-integration demo build clean-cache
+.PHONY: help deps prepare lint typecheck test test-unit test-integration demo build crds clean-cache
 
 help:
 	@echo "make demo   start the local stack (kube-apiserver + etcd, moto) and show it"
@@ -36,6 +36,9 @@ test-integration: prepare
 	npx vitest run --project integration
 
 test: lint typecheck test-unit test-integration
+
+crds: deps
+	$(TSX) scripts/gen-crds.ts
 
 build: deps
 	npx tsc -p tsconfig.build.json

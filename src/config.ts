@@ -10,6 +10,8 @@ export interface OperatorConfig {
   namespaces: string[];
   workers: number;
   resyncSeconds: number;
+  /** For objects that do not set spec.deletionPolicy. */
+  defaultDeletionPolicy: "Delete" | "Retain";
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace";
   /** Port of /healthz, /readyz and /metrics; 0 picks a free one (tests). */
   httpPort: number;
@@ -36,6 +38,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
       namespaces: { type: "string" },
       workers: { type: "string" },
       "resync-seconds": { type: "string" },
+      "default-deletion-policy": { type: "string" },
       "log-level": { type: "string" },
       "http-port": { type: "string" },
       "leader-election": { type: "string" },
@@ -58,6 +61,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     namespaces: (pick(values.namespaces, "ECS_OPERATOR_NAMESPACES") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
     workers: positiveInt(pick(values.workers, "ECS_OPERATOR_WORKERS") ?? "4", "workers"),
     resyncSeconds: positiveInt(pick(values["resync-seconds"], "ECS_OPERATOR_RESYNC_SECONDS") ?? "600", "resync-seconds"),
+    defaultDeletionPolicy: deletionPolicy(pick(values["default-deletion-policy"], "ECS_OPERATOR_DEFAULT_DELETION_POLICY") ?? "Delete"),
     logLevel: logLevel as OperatorConfig["logLevel"],
     httpPort: nonNegativeInt(pick(values["http-port"], "ECS_OPERATOR_HTTP_PORT") ?? "8080", "http-port"),
     leaderElection: bool(pick(values["leader-election"], "ECS_OPERATOR_LEADER_ELECTION") ?? "true", "leader-election"),
@@ -79,6 +83,11 @@ function positiveInt(text: string, name: string): number {
   const n = nonNegativeInt(text, name);
   if (n === 0) throw new ConfigError(`${name} must be positive`);
   return n;
+}
+
+function deletionPolicy(text: string): "Delete" | "Retain" {
+  if (text === "Delete" || text === "Retain") return text;
+  throw new ConfigError(`default-deletion-policy must be Delete or Retain, got ${text}`);
 }
 
 function bool(text: string, name: string): boolean {

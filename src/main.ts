@@ -8,6 +8,7 @@ import { startOperator } from "./operator.js";
 
 const usage = `usage: ecs-operator <command> [flags]
   run     run the operator (flags: --region --aws-endpoint --namespaces --workers --resync-seconds
+          --default-deletion-policy
           --log-level --http-port --leader-election --leader-election-namespace --lease-name
           --lease-duration-seconds --kubeconfig;
           each also read from the environment, see src/config.ts)

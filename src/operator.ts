@@ -79,6 +79,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
           namespaces: config.namespaces,
           workers: config.workers,
           resyncMs: config.resyncSeconds * 1000,
+          defaultDeletionPolicy: config.defaultDeletionPolicy,
           logger,
           metrics,
           events,

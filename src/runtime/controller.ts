@@ -23,6 +23,7 @@ export interface ControllerOptions<Obj extends ManagedObject> {
   namespaces: string[];
   workers: number;
   resyncMs: number;
+  defaultDeletionPolicy?: "Delete" | "Retain";
   logger: Logger;
   metrics: Metrics;
   events: EventRecorder;
@@ -112,6 +113,7 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
       events: opts.events,
       logger: log.child({ key }),
       resyncMs: opts.resyncMs,
+      ...(opts.defaultDeletionPolicy ? { defaultDeletionPolicy: opts.defaultDeletionPolicy } : {}),
       ...(opts.blockingReferrers ? { blockingReferrers: opts.blockingReferrers } : {}),
     });
     end();

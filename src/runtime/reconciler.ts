@@ -24,6 +24,8 @@ export interface ReconcilerContext {
   resyncMs: number;
   /** Delay between checks while AWS deletes something asynchronously. */
   deletePollMs?: number;
+  /** For objects that do not set spec.deletionPolicy (default Delete). */
+  defaultDeletionPolicy?: "Delete" | "Retain";
   /** Objects that still use this one and must go first (e.g. the service on a target group). */
   blockingReferrers?: (obj: ManagedObject) => string[];
   now?: () => Date;
@@ -155,7 +157,7 @@ async function conflict<Obj extends ManagedObject, Deps, Observed>(obj: Obj, dri
 
 async function finalize<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
   if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) return { outcome: "success" };
-  const deleteInAws = managementOf(obj) === "Manage" && (obj.spec?.deletionPolicy ?? "Delete") === "Delete";
+  const deleteInAws = managementOf(obj) === "Manage" && (obj.spec?.deletionPolicy ?? ctx.defaultDeletionPolicy ?? "Delete") === "Delete";
   if (deleteInAws) {
     const blockers = ctx.blockingReferrers?.(obj) ?? [];
     if (blockers.length > 0) {

@@ -1,6 +1,9 @@
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GROUP, VERSION } from "../../src/api/common.js";
 import type { ManagedObject } from "../../src/runtime/driver.js";
@@ -82,4 +85,26 @@ export async function waitForCondition<T extends ManagedObject>(
 export async function eventsFor(stack: StackInfo, namespace: string, name: string): Promise<{ reason: string; message: string; type: string }[]> {
   const list = await kubeConfigFor(stack).makeApiClient(CoreV1Api).listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` });
   return list.items.map((e) => ({ reason: e.reason ?? "", message: e.message ?? "", type: e.type ?? "" }));
+}
+
+/** A kubeconfig for the test API server that authenticates with `token` (e.g. a ServiceAccount's). */
+export function kubeconfigWithToken(stack: StackInfo, token: string, name: string): string {
+  const kc = kubeConfigFor(stack);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error("no cluster in the test kubeconfig");
+  const path = join(mkdtempSync(join(tmpdir(), "kubeconfig-")), name);
+  const ca = cluster.caData ?? "";
+  writeFileSync(
+    path,
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      `clusters: [{name: test, cluster: {server: "${cluster.server}", certificate-authority-data: ${ca}}}]`,
+      `users: [{name: ${name}, user: {token: ${token}}}]`,
+      `contexts: [{name: ${name}, context: {cluster: test, user: ${name}}}]`,
+      `current-context: ${name}`,
+      "",
+    ].join("\n"),
+  );
+  return path;
 }

@@ -1,0 +1,138 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { uniqueAccountId } from "../env/aws.js";
+import { apply, createTestNamespace, kubeconfigWithToken, kubectl, waitForCondition } from "../env/kube.js";
+import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
+import { repoRoot } from "../env/paths.js";
+
+const stack = inject("stack");
+const chart = join(repoRoot, "charts/ecs-operator");
+
+function helm(args: string[]): string {
+  return execFileSync(stack.helm, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBECONFIG: stack.kubeconfigPath, HELM_CACHE_HOME: join(stack.kubeconfigPath, "..", "helm-cache"), HELM_CONFIG_HOME: join(stack.kubeconfigPath, "..", "helm-config"), HELM_DATA_HOME: join(stack.kubeconfigPath, "..", "helm-data") } });
+}
+
+function helmFails(args: string[]): string {
+  try {
+    helm(args);
+  } catch (err) {
+    return String((err as { stderr?: string }).stderr);
+  }
+  throw new Error(`helm ${args.join(" ")} succeeded but was expected to fail`);
+}
+
+interface Rendered {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  spec?: Record<string, unknown>;
+  rules?: unknown[];
+}
+
+function render(args: string[] = []): Rendered[] {
+  return parseAllDocuments(helm(["template", "release", chart, "--namespace", "ops", ...args]))
+    .map((d) => d.toJS() as Rendered | null)
+    .filter((d): d is Rendered => d !== null);
+}
+
+describe("the Helm chart", () => {
+  it("passes helm lint", () => {
+    expect(helm(["lint", chart])).toContain("0 chart(s) failed");
+  });
+
+  it("renders with default values: two replicas, a ClusterRole, a locked-down container", () => {
+    const docs = render();
+    const deployment = docs.find((d) => d.kind === "Deployment");
+    const pod = (deployment?.spec as { replicas: number; template: { spec: { securityContext: Record<string, unknown>; containers: { securityContext: Record<string, unknown>; env: { name: string; value?: string }[] }[] } } });
+    expect(pod.replicas).toBe(2);
+    expect(pod.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(pod.template.spec.containers[0]?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(pod.template.spec.containers[0]?.env).toContainEqual({ name: "ECS_OPERATOR_LEADER_ELECTION", value: "true" });
+    expect(docs.map((d) => d.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"]);
+  });
+
+  it("renders tricky values: namespaced Roles per watched namespace, a ServiceMonitor, IRSA, an endpoint", () => {
+    const docs = render([
+      "--set", "watchNamespaces={team-a,team-b}",
+      "--set", "metrics.serviceMonitor.enabled=true",
+      "--set", "serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::123456789012:role/ecs-operator",
+      "--set", "aws.endpoint=http://localstack:4566",
+      "--set", "leaderElection.enabled=false",
+      "--set", "replicaCount=1",
+    ]);
+    expect(docs.filter((d) => d.kind === "Role").map((d) => d.metadata.namespace).sort()).toEqual(["team-a", "team-b"]);
+    expect(docs.some((d) => d.kind === "ClusterRole")).toBe(false);
+    expect(docs.some((d) => d.kind === "ServiceMonitor")).toBe(true);
+    expect(JSON.stringify(docs.find((d) => d.kind === "ServiceAccount"))).toContain("role/ecs-operator");
+    expect(JSON.stringify(docs.find((d) => d.kind === "Deployment"))).toContain("http://localstack:4566");
+  });
+
+  it.each([
+    [["--set", "logLevel=loud"], "logLevel"],
+    [["--set", "workers=0"], "workers"],
+    [["--set", "aws.region=Mars"], "region"],
+    [["--set", "defaultDeletionPolicy=Orphan"], "defaultDeletionPolicy"],
+    [["--set", "watchNamespaces={Not_A_Namespace}"], "watchNamespaces"],
+    [["--set", "typo=1"], "typo"],
+  ])("refuses bad values %j through values.schema.json", (args, field) => {
+    const stderr = helmFails(["template", "release", chart, ...args]);
+    expect(stderr).toMatch(/schema/i);
+    expect(stderr).toContain(field);
+  });
+});
+
+describe("the chart installed into the real kube-apiserver", () => {
+  let opsNamespace: string;
+  let appNamespace: string;
+  let operator: OperatorProcess | undefined;
+  const release = `ecsop-${Math.random().toString(36).slice(2, 8)}`;
+
+  beforeAll(async () => {
+    opsNamespace = await createTestNamespace(stack, "ops");
+    appNamespace = await createTestNamespace(stack, "app");
+  });
+
+  afterAll(async () => {
+    await operator?.stop();
+  });
+
+  it("installs: every object accepted by the API server", () => {
+    const out = helm(["install", release, chart, "--namespace", opsNamespace, "--set", `watchNamespaces={${appNamespace}}`, "--wait=false"]);
+    expect(out).toContain("STATUS: deployed");
+    expect(out).toContain("Check that it works");
+    expect(kubectl(stack, ["get", "deployment", "-n", opsNamespace, "-o", "name"])).toContain(`deployment.apps/${release}-ecs-operator`);
+    expect(kubectl(stack, ["get", "role", "-n", appNamespace, "-o", "name"])).toContain(release);
+  });
+
+  it("grants enough: the operator running as the chart's ServiceAccount (not an admin) reconciles", async () => {
+    const serviceAccount = `${release}-ecs-operator`;
+    const token = kubectl(stack, ["create", "token", serviceAccount, "-n", opsNamespace, "--duration=1h"]).trim();
+    const kubeconfigPath = kubeconfigWithToken(stack, token, "chart-sa");
+    // The chart's identity cannot read other namespaces: RBAC really applies to this token.
+    const canI = (namespace: string): string => {
+      // `auth can-i` answers on stdout and exits 1 for "no".
+      try {
+        return execFileSync(stack.kubectl, ["--kubeconfig", kubeconfigPath, "auth", "can-i", "list", "ecsclusters.ecs.operator.dev", "-n", namespace], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+      } catch (err) {
+        return String((err as { stdout?: string }).stdout).trim();
+      }
+    };
+    expect(canI("default")).toBe("no");
+    expect(canI(appNamespace)).toBe("yes");
+    operator = await startOperatorProcess(stack, {
+      accountId: uniqueAccountId(),
+      namespaces: [appNamespace],
+      kubeconfigPath,
+      leaderElection: true,
+      leaderElectionNamespace: opsNamespace,
+      leaseName: "ecs-operator-leader",
+      resyncSeconds: 5,
+    });
+    apply(stack, JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "EcsCluster", metadata: { name: "main", namespace: appNamespace }, spec: {} }));
+    await waitForCondition(stack, "ecsclusters", appNamespace, "main", { type: "Ready", status: "True" });
+    const events = kubectl(stack, ["get", "events", "-n", appNamespace, "-o", "jsonpath={.items[*].reason}"]);
+    expect(events).toContain("Created");
+    expect(operator.output()).not.toMatch(/forbidden/i);
+  });
+});
