@@ -1,0 +1,63 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot } from "../env/paths.js";
+
+/** The IAM service prefix of each AWS SDK client the operator uses. */
+const PREFIX: Record<string, string> = {
+  "@aws-sdk/client-ecs": "ecs",
+  "@aws-sdk/client-elastic-load-balancing-v2": "elasticloadbalancing",
+  "@aws-sdk/client-servicediscovery": "servicediscovery",
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith(".ts") ? [path] : [];
+  });
+}
+
+/** Every AWS operation the operator's code can call, as IAM actions, from its Command and paginator imports. */
+function actionsCalledBySource(): Set<string> {
+  const actions = new Set<string>();
+  for (const file of sourceFiles(join(repoRoot, "src"))) {
+    const text = readFileSync(file, "utf8");
+    for (const match of text.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*"(@aws-sdk\/client-[a-z0-9-]+)"/g)) {
+      const prefix = PREFIX[match[2] ?? ""];
+      if (!prefix) throw new Error(`${file} uses ${match[2] ?? ""}, which has no IAM prefix here: add it and to docs/iam-policy.json`);
+      for (const name of (match[1] ?? "").split(",").map((n) => n.trim().replace(/^type\s+/, ""))) {
+        if (name.endsWith("Command")) actions.add(`${prefix}:${name.slice(0, -"Command".length)}`);
+        if (/^paginate[A-Z]/.test(name)) actions.add(`${prefix}:${name.slice("paginate".length)}`);
+      }
+    }
+  }
+  return actions;
+}
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Condition?: Record<string, unknown>;
+}
+
+describe("docs/iam-policy.json", () => {
+  const policy = JSON.parse(readFileSync(join(repoRoot, "docs/iam-policy.json"), "utf8")) as { Statement: Statement[] };
+  const allowed = new Set(policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+
+  it("allows every AWS operation the code calls", () => {
+    const called = actionsCalledBySource();
+    expect(called.size).toBeGreaterThan(20);
+    expect([...called].filter((a) => !allowed.has(a)).sort()).toEqual([]);
+  });
+
+  it("allows nothing the code does not call (least privilege), except iam:PassRole for task roles", () => {
+    const called = actionsCalledBySource();
+    expect([...allowed].filter((a) => !called.has(a) && a !== "iam:PassRole").sort()).toEqual([]);
+  });
+
+  it("has no wildcard actions, and conditions every write on the ownership tags", () => {
+    expect([...allowed].filter((a) => a.includes("*"))).toEqual([]);
+    const writes = policy.Statement.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).some((a) => !/:(Describe|Get|List)/.test(a) && a !== "iam:PassRole"));
+    for (const statement of writes) expect(JSON.stringify(statement.Condition)).toMatch(/ecs-operator\.dev\/uid/);
+  });
+});
