@@ -39,6 +39,7 @@ test: lint typecheck test-unit test-integration
 
 crds: deps
 	$(TSX) scripts/gen-crds.ts
+	$(TSX) scripts/gen-argocd.ts
 
 build: deps
 	npx tsc -p tsconfig.build.json
