@@ -29,9 +29,12 @@ const TRANSIENT_CLIENT_FAULTS = new Set([
   "ServiceNotFound",
   "ClusterNotFoundException",
   "ServiceNotFoundException",
-  "TargetGroupNotFound",
-  "ListenerNotFound",
-  "LoadBalancerNotFound",
+  // ELBv2's, as the SDK names them (after the modelled shapes, not the wire codes "TargetGroupNotFound", ...).
+  "TargetGroupNotFoundException",
+  "ListenerNotFoundException",
+  "LoadBalancerNotFoundException",
+  // Observe looked the name up just before CreateTargetGroup: this is a race, settled by looking again.
+  "DuplicateTargetGroupNameException",
   "RequestTimeout",
   "RequestTimeoutException",
 ]);

@@ -25,6 +25,20 @@ export function testAwsClients(stack: StackInfo, accountId: string, maxAttempts?
  * the counting proxy: it is test set-up, not the operator's traffic.
  */
 export async function defaultVpc(stack: StackInfo, accountId: string): Promise<string> {
+  const vpcId = /<vpcId>([^<]+)<\/vpcId>/.exec(await ec2Query(stack, accountId, "Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=is-default&Filter.1.Value.1=true"))?.[1];
+  if (vpcId === undefined) throw new Error(`no default VPC in moto account ${accountId}`);
+  return vpcId;
+}
+
+/** The subnets of a VPC in moto (one per availability zone in the default VPC), which CreateLoadBalancer needs; asked as defaultVpc is. */
+export async function vpcSubnets(stack: StackInfo, accountId: string, vpcId: string): Promise<string[]> {
+  const text = await ec2Query(stack, accountId, `Action=DescribeSubnets&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1=${encodeURIComponent(vpcId)}`);
+  const subnets = [...text.matchAll(/<subnetId>([^<]+)<\/subnetId>/g)].flatMap((m) => (m[1] === undefined ? [] : [m[1]]));
+  if (subnets.length === 0) throw new Error(`no subnets in ${vpcId} in moto account ${accountId}`);
+  return subnets;
+}
+
+async function ec2Query(stack: StackInfo, accountId: string, body: string): Promise<string> {
   const res = await fetch(stack.motoUrl, {
     method: "POST",
     headers: {
@@ -32,9 +46,7 @@ export async function defaultVpc(stack: StackInfo, accountId: string): Promise<s
       "x-moto-account-id": accountId,
       authorization: `AWS4-HMAC-SHA256 Credential=${accountId}/20250101/${stack.region}/ec2/aws4_request, SignedHeaders=host, Signature=x`,
     },
-    body: "Action=DescribeVpcs&Version=2016-11-15&Filter.1.Name=is-default&Filter.1.Value.1=true",
+    body,
   });
-  const vpcId = /<vpcId>([^<]+)<\/vpcId>/.exec(await res.text())?.[1];
-  if (vpcId === undefined) throw new Error(`no default VPC in moto account ${accountId}`);
-  return vpcId;
+  return res.text();
 }

@@ -1,0 +1,32 @@
+import { DescribeTagsCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { awsCall } from "./errors.js";
+import { fromUpperTagList } from "./tags.js";
+
+/** DescribeTags takes at most 20 resource ARNs per call. */
+export const DESCRIBE_TAGS_BATCH = 20;
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** The tags of ELBv2 resources (target groups, rules, ...) by ARN, in as few calls as the API allows. */
+export async function describeElbv2Tags(elbv2: ElasticLoadBalancingV2Client, arns: readonly string[]): Promise<Map<string, Record<string, string>>> {
+  const tags = new Map<string, Record<string, string>>();
+  for (const batch of chunks(arns, DESCRIBE_TAGS_BATCH)) {
+    const out = await awsCall("DescribeTags", () => elbv2.send(new DescribeTagsCommand({ ResourceArns: batch })));
+    for (const description of out.TagDescriptions ?? []) {
+      if (description.ResourceArn !== undefined) tags.set(description.ResourceArn, fromUpperTagList(description.Tags));
+    }
+  }
+  return tags;
+}
+
+/**
+ * Whether an SDK error is one of the named AWS errors. The SDK names ELBv2's errors after their
+ * modelled shapes ("TargetGroupNotFoundException"), not the wire codes ("TargetGroupNotFound").
+ */
+export function isAwsError(err: unknown, ...names: string[]): boolean {
+  return typeof err === "object" && err !== null && "name" in err && typeof err.name === "string" && names.includes(err.name);
+}

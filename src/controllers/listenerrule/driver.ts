@@ -1,0 +1,176 @@
+import {
+  AddTagsCommand,
+  CreateRuleCommand,
+  DeleteRuleCommand,
+  DescribeRulesCommand,
+  ModifyRuleCommand,
+  RemoveTagsCommand,
+  SetRulePrioritiesCommand,
+  type ElasticLoadBalancingV2Client,
+  type Rule,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ListenerRule } from "../../api/listenerrule.js";
+import { describeElbv2Tags, isAwsError } from "../../aws/elbv2.js";
+import { awsCall } from "../../aws/errors.js";
+import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
+import { isReady } from "../../runtime/conditions.js";
+import type { Driver } from "../../runtime/driver.js";
+import { ReconcileError } from "../../runtime/errors.js";
+import type { Lookup } from "../index.js";
+import { createRuleInput, desiredActions, desiredConditions, describeDiff, diffRule, KIND, pickRule, ruleStatus, ruleTags, type ObservedRule, type RuleDeps } from "./mapping.js";
+
+/**
+ * Deps are null while the object is being deleted: deleting a rule needs only its own ARN, and
+ * the target groups it names may already be on their way out (their deletion waits for this
+ * rule), so waiting for them to be Ready would deadlock.
+ */
+type Deps = RuleDeps | null;
+
+/** The thin I/O half of ListenerRule: every decision is in mapping.ts. */
+export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client, lookup: Lookup): Driver<ListenerRule, Deps, ObservedRule> {
+  const describeByArn = async (arn: string): Promise<Rule | undefined> => {
+    const out = await awsCall("DescribeRules", async () => {
+      try {
+        return await elbv2.send(new DescribeRulesCommand({ RuleArns: [arn] }));
+      } catch (err) {
+        if (isAwsError(err, "RuleNotFoundException")) return undefined;
+        throw err;
+      }
+    });
+    return out?.Rules?.find((r) => r.RuleArn === arn);
+  };
+
+  const listenerRules = async (listenerArn: string): Promise<Rule[]> => {
+    const rules: Rule[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await awsCall("DescribeRules", async () => {
+        try {
+          return await elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400, ...(marker ? { Marker: marker } : {}) }));
+        } catch (err) {
+          // A rule cannot outlive its listener.
+          if (isAwsError(err, "ListenerNotFoundException")) return undefined;
+          throw err;
+        }
+      });
+      rules.push(...(page?.Rules ?? []));
+      marker = page?.NextMarker;
+    } while (marker);
+    return rules;
+  };
+
+  /**
+   * By the ARN in status (the cheap steady-state path: two calls) while that rule still answers
+   * to the object, else by searching the listener.
+   */
+  const find = async (obj: ListenerRule): Promise<ObservedRule | undefined> => {
+    const known = obj.status?.arn;
+    if (known) {
+      const rule = await describeByArn(known);
+      const match = rule ? pickRule([rule], await describeElbv2Tags(elbv2, [known]), obj.metadata.uid, obj.spec.priority) : undefined;
+      if (match) return match;
+    }
+    const rules = (await listenerRules(obj.spec.listenerArn)).filter((r) => r.IsDefault !== true);
+    const tags = await describeElbv2Tags(elbv2, rules.flatMap((r) => (r.RuleArn ? [r.RuleArn] : [])));
+    return pickRule(rules, tags, obj.metadata.uid, obj.spec.priority);
+  };
+
+  const mustFind = async (arn: string): Promise<ObservedRule> => {
+    const rule = await describeByArn(arn);
+    if (!rule) throw new ReconcileError(`listener rule ${arn} not found right after writing it`, "retryable", "AwsError");
+    return { rule, tags: (await describeElbv2Tags(elbv2, [arn])).get(arn) ?? {} };
+  };
+
+  /** ELBv2 refuses a second rule at a priority: someone else's rule holds it. */
+  const priorityTaken = async <T>(obj: ListenerRule, operation: string, call: () => Promise<T>): Promise<T> =>
+    awsCall(operation, async () => {
+      try {
+        return await call();
+      } catch (err) {
+        if (!isAwsError(err, "PriorityInUseException")) throw err;
+        throw new ReconcileError(`${operation}: priority ${obj.spec.priority} on the listener is held by another rule, which is left untouched`, "retryable", "ConflictExistingResource", { cause: err });
+      }
+    });
+
+  const requireDeps = (deps: Deps): RuleDeps => {
+    if (!deps) throw new ReconcileError("target group references are not resolved", "retryable", "WaitingForDependency");
+    return deps;
+  };
+
+  return {
+    kind: KIND,
+
+    resolve(obj) {
+      if (obj.metadata.deletionTimestamp) return { ready: true, deps: null };
+      const ns = obj.metadata.namespace;
+      const targetGroupArns: Record<string, string> = {};
+      for (const tg of obj.spec.actions.flatMap((a) => a.forwardConfig.targetGroups)) {
+        if (!tg.targetGroupRef) continue;
+        const name = tg.targetGroupRef.name;
+        const target = lookup.get("TargetGroup", ns, name);
+        const arn = target?.status?.arn;
+        if (!target || !isReady(target.status, target.metadata.generation) || typeof arn !== "string") return { ready: false, waitingFor: `TargetGroup ${ns}/${name}` };
+        targetGroupArns[name] = arn;
+      }
+      return { ready: true, deps: { targetGroupArns } };
+    },
+
+    async observe(obj, deps) {
+      const found = await find(obj);
+      if (!found) return { exists: false };
+      return { exists: true, ownership: ownershipOf(found.tags, obj.metadata.uid), differences: deps ? describeDiff(diffRule(obj, deps, found)) : [], observed: found };
+    },
+
+    async create(obj, deps) {
+      // Observe has searched the listener for a rule with this object's uid tag, and the tags
+      // are part of CreateRule, so a crash right after it leaves a rule found next time.
+      const out = await priorityTaken(obj, "CreateRule", () => elbv2.send(new CreateRuleCommand(createRuleInput(obj, requireDeps(deps)))));
+      const rule = out.Rules?.[0];
+      if (!rule) throw new ReconcileError("CreateRule returned no rule", "retryable", "AwsError");
+      return { rule, tags: ruleTags(obj) };
+    },
+
+    async update(obj, deps, observed) {
+      const resolved = requireDeps(deps);
+      const diff = diffRule(obj, resolved, observed);
+      const arn = observed.rule.RuleArn ?? "";
+      if (diff.conditions || diff.actions) {
+        await awsCall("ModifyRule", () => elbv2.send(new ModifyRuleCommand({ RuleArn: arn, Conditions: desiredConditions(obj), Actions: desiredActions(obj, resolved) })));
+      }
+      if (diff.priority) {
+        await priorityTaken(obj, "SetRulePriorities", () => elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: arn, Priority: obj.spec.priority }] })));
+      }
+      if (Object.keys(diff.tags.set).length > 0) {
+        await awsCall("AddTags", () => elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toUpperTagList(diff.tags.set) })));
+      }
+      if (diff.tags.remove.length > 0) {
+        await awsCall("RemoveTags", () => elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: diff.tags.remove })));
+      }
+      return mustFind(arn);
+    },
+
+    async adopt(obj, _deps, observed) {
+      const tags = ruleTags(obj);
+      await awsCall("AddTags", () => elbv2.send(new AddTagsCommand({ ResourceArns: [observed.rule.RuleArn ?? ""], Tags: toUpperTagList(tags) })));
+      return { ...observed, tags: { ...observed.tags, ...tags } };
+    },
+
+    async delete(_obj, _deps, observed) {
+      await awsCall("DeleteRule", async () => {
+        try {
+          await elbv2.send(new DeleteRuleCommand({ RuleArn: observed.rule.RuleArn ?? "" }));
+        } catch (err) {
+          if (!isAwsError(err, "RuleNotFoundException")) throw err;
+        }
+      });
+      return true;
+    },
+
+    status: (_obj, observed) => ruleStatus(observed),
+
+    readiness(_obj, observed) {
+      const targets = observed.rule.Actions?.flatMap((a) => a.ForwardConfig?.TargetGroups ?? []).length ?? 0;
+      return { ready: true, reason: "Available", message: `rule at priority ${observed.rule.Priority ?? "?"} forwards to ${targets} target group(s)` };
+    },
+  };
+}
