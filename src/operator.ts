@@ -3,6 +3,7 @@ import { pino, type Logger } from "pino";
 import { GROUP, VERSION } from "./api/common.js";
 import { createAwsClients } from "./aws/clients.js";
 import { instrumentClient } from "./aws/instrument.js";
+import { limitClient, ratesFrom, type TokenBucket } from "./aws/rate-limits.js";
 import type { OperatorConfig } from "./config.js";
 import { registrations, type KindRegistration, type Lookup } from "./controllers/index.js";
 import { startController, type Controller } from "./runtime/controller.js";
@@ -31,9 +32,13 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
   const observe = ({ service, operation, outcome }: { service: string; operation: string; outcome: "success" | "error" | "throttled" }): void => {
     metrics.awsCallsTotal.inc({ service, operation, outcome });
   };
-  instrumentClient(clients.ecs, "ecs", observe);
-  instrumentClient(clients.elbv2, "elasticloadbalancing", observe);
-  instrumentClient(clients.serviceDiscovery, "servicediscovery", observe);
+  // Gentle with AWS (promise 8): every call waits for a token of its API class, below AWS's rates.
+  const rates = ratesFrom(process.env.ECS_OPERATOR_AWS_RATES);
+  const buckets = new Map<string, TokenBucket>();
+  for (const [service, client] of [["ecs", clients.ecs], ["elasticloadbalancing", clients.elbv2], ["servicediscovery", clients.serviceDiscovery]] as const) {
+    instrumentClient(client, service, observe);
+    limitClient(client, service, buckets, rates);
+  }
 
   const events = kubeEventRecorder(kubeConfig, logger);
   const controllers = new Map<string, Controller>();

@@ -31,6 +31,8 @@ export function crdFor(def: KindDefinition): V1CustomResourceDefinition {
             openAPIV3Schema: {
               type: "object",
               description: def.description,
+              // A kind whose spec has required fields cannot be applied without a spec at all.
+              ...(def.spec.required && def.spec.required.length > 0 ? { required: ["spec"] } : {}),
               properties: {
                 apiVersion: { type: "string", description: "The API version: ecs.operator.dev/v1alpha1." },
                 kind: { type: "string", description: `The kind: ${def.kind}.` },

@@ -1,0 +1,102 @@
+import type { Client, MetadataBearer } from "@smithy/types";
+
+export interface Rate {
+  /** Sustained requests per second (the bucket's refill). */
+  ratePerSecond: number;
+  /** Requests allowed at once (the bucket's size). */
+  burst: number;
+}
+
+/**
+ * AWS throttles per account and region with token buckets per class of API. These are the
+ * classes and default rates the operator keeps under, after the ECS "Request throttling" page
+ * (cluster, service, task definition read/modify) and conservative values for ELBv2 and Cloud Map,
+ * whose limits AWS does not publish per action. Accounts with raised quotas can raise them with
+ * ECS_OPERATOR_AWS_RATES (JSON, same shape).
+ */
+export const AWS_API_RATES: Record<string, Rate> = {
+  "ecs:cluster-read": { ratePerSecond: 20, burst: 50 },
+  "ecs:cluster-modify": { ratePerSecond: 1, burst: 5 },
+  "ecs:service-read": { ratePerSecond: 20, burst: 100 },
+  "ecs:service-modify": { ratePerSecond: 5, burst: 50 },
+  "ecs:taskdefinition-read": { ratePerSecond: 20, burst: 50 },
+  "ecs:taskdefinition-modify": { ratePerSecond: 5, burst: 20 },
+  "ecs:other": { ratePerSecond: 20, burst: 50 },
+  "elasticloadbalancing:read": { ratePerSecond: 10, burst: 40 },
+  "elasticloadbalancing:modify": { ratePerSecond: 5, burst: 20 },
+  "servicediscovery:read": { ratePerSecond: 10, burst: 50 },
+  "servicediscovery:modify": { ratePerSecond: 5, burst: 20 },
+};
+
+const READ = /^(Describe|List|Get)/;
+
+/** The throttling class of one AWS operation. */
+export function apiClassOf(service: string, operation: string): string {
+  const mode = READ.test(operation) ? "read" : "modify";
+  if (service !== "ecs") return `${service}:${mode}`;
+  if (/Cluster|CapacityProvider/.test(operation)) return `ecs:cluster-${mode}`;
+  if (/TaskDefinition/.test(operation)) return `ecs:taskdefinition-${mode}`;
+  if (/Service/.test(operation)) return `ecs:service-${mode}`;
+  return "ecs:other";
+}
+
+/** A token bucket that makes callers wait (in order) instead of failing: we throttle ourselves. */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly rate: Rate,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = rate.burst;
+    this.last = now();
+  }
+
+  take(): Promise<void> {
+    const turn = this.queue.then(async () => {
+      this.refill();
+      if (this.tokens < 1) {
+        const waitMs = ((1 - this.tokens) / this.rate.ratePerSecond) * 1000;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+        this.refill();
+      }
+      this.tokens -= 1;
+    });
+    this.queue = turn;
+    return turn;
+  }
+
+  private refill(): void {
+    const now = this.now();
+    this.tokens = Math.min(this.rate.burst, this.tokens + ((now - this.last) / 1000) * this.rate.ratePerSecond);
+    this.last = now;
+  }
+}
+
+/** Reads rate overrides: a JSON object of class → {ratePerSecond, burst}. */
+export function ratesFrom(overrides: string | undefined): Record<string, Rate> {
+  if (!overrides) return AWS_API_RATES;
+  return { ...AWS_API_RATES, ...(JSON.parse(overrides) as Record<string, Rate>) };
+}
+
+/**
+ * Makes every request of the client wait for a token of its API class. Added at the
+ * "finalizeRequest" step, inside the SDK's retry loop, so that retries also pay.
+ */
+export function limitClient(client: Client<object, MetadataBearer, unknown>, service: string, buckets: Map<string, TokenBucket>, rates: Record<string, Rate>): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const apiClass = apiClassOf(service, (context.commandName ?? "").replace(/Command$/, ""));
+      let bucket = buckets.get(apiClass);
+      if (!bucket) {
+        bucket = new TokenBucket(rates[apiClass] ?? rates[`${service}:${apiClass.endsWith("read") ? "read" : "modify"}`] ?? { ratePerSecond: 10, burst: 10 });
+        buckets.set(apiClass, bucket);
+      }
+      await bucket.take();
+      return next(args);
+    },
+    { step: "finalizeRequest", name: "ecsOperatorRateLimit", priority: "low" },
+  );
+}

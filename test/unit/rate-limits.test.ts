@@ -1,0 +1,39 @@
+import { describe, expect, it, vi } from "vitest";
+import { apiClassOf, TokenBucket } from "../../src/aws/rate-limits.js";
+
+describe("apiClassOf", () => {
+  it.each([
+    ["ecs", "DescribeServices", "ecs:service-read"],
+    ["ecs", "UpdateService", "ecs:service-modify"],
+    ["ecs", "RegisterTaskDefinition", "ecs:taskdefinition-modify"],
+    ["ecs", "ListTaskDefinitions", "ecs:taskdefinition-read"],
+    ["ecs", "DescribeClusters", "ecs:cluster-read"],
+    ["ecs", "PutClusterCapacityProviders", "ecs:cluster-modify"],
+    ["ecs", "TagResource", "ecs:other"],
+    ["elasticloadbalancing", "DescribeTargetHealth", "elasticloadbalancing:read"],
+    ["servicediscovery", "CreateService", "servicediscovery:modify"],
+  ])("puts %s:%s in %s", (service, operation, expected) => {
+    expect(apiClassOf(service, operation)).toBe(expected);
+  });
+});
+
+describe("TokenBucket", () => {
+  it("lets a burst through at once, then paces callers at the sustained rate", async () => {
+    vi.useFakeTimers();
+    try {
+      const bucket = new TokenBucket({ ratePerSecond: 2, burst: 3 }, () => Date.now());
+      const done: number[] = [];
+      const start = Date.now();
+      const all = Array.from({ length: 5 }, () => bucket.take().then(() => done.push(Date.now() - start)));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(done).toEqual([0, 0, 0]);
+      await vi.advanceTimersByTimeAsync(500);
+      expect(done).toHaveLength(4);
+      await vi.advanceTimersByTimeAsync(500);
+      await Promise.all(all);
+      expect(done[4]).toBeGreaterThanOrEqual(1000);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
