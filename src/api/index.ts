@@ -1,5 +1,19 @@
+import { cloudMapNamespaceKind } from "./cloudmapnamespace.js";
+import { cloudMapServiceKind } from "./cloudmapservice.js";
 import type { KindDefinition } from "./common.js";
 import { ecsClusterKind } from "./ecscluster.js";
+import { ecsServiceKind } from "./ecsservice.js";
+import { listenerRuleKind } from "./listenerrule.js";
+import { targetGroupKind } from "./targetgroup.js";
+import { taskDefinitionKind } from "./taskdefinition.js";
 
 /** Every kind the operator serves; the CRD generator and the controller registry read this list. */
-export const kinds: KindDefinition[] = [ecsClusterKind];
+export const kinds: KindDefinition[] = [
+  ecsClusterKind,
+  taskDefinitionKind,
+  targetGroupKind,
+  listenerRuleKind,
+  cloudMapNamespaceKind,
+  cloudMapServiceKind,
+  ecsServiceKind,
+];

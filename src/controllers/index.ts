@@ -1,9 +1,24 @@
 import type { AwsClients } from "../aws/clients.js";
+import { cloudMapNamespaceKind } from "../api/cloudmapnamespace.js";
+import { cloudMapServiceKind, type CloudMapService } from "../api/cloudmapservice.js";
 import { ecsClusterKind } from "../api/ecscluster.js";
+import { ecsServiceKind, type EcsService } from "../api/ecsservice.js";
+import { listenerRuleKind, type ListenerRule } from "../api/listenerrule.js";
+import { targetGroupKind } from "../api/targetgroup.js";
+import { taskDefinitionKind } from "../api/taskdefinition.js";
 import type { KindDefinition } from "../api/common.js";
 import type { Driver, ManagedObject } from "../runtime/driver.js";
 import type { ObjectRef } from "../runtime/references.js";
+import { cloudMapNamespaceDriver } from "./cloudmapnamespace/driver.js";
+import { cloudMapServiceDriver } from "./cloudmapservice/driver.js";
+import { cloudMapServiceReferences } from "./cloudmapservice/mapping.js";
 import { ecsClusterDriver } from "./ecscluster/driver.js";
+import { ecsServiceDriver } from "./ecsservice/driver.js";
+import { listenerRuleDriver } from "./listenerrule/driver.js";
+import { ruleReferences } from "./listenerrule/mapping.js";
+import { targetGroupDriver } from "./targetgroup/driver.js";
+import { taskDefinitionDriver } from "./taskdefinition/driver.js";
+import { serviceReferences } from "./ecsservice/mapping.js";
 
 /** Read access to the other kinds' caches, for drivers that resolve references (never AWS). */
 export interface Lookup {
@@ -11,9 +26,15 @@ export interface Lookup {
   list(kind: string): ManagedObject[];
 }
 
+/** Operator settings a driver may tune itself by. */
+export interface DriverSettings {
+  /** The periodic re-check interval. */
+  resyncMs: number;
+}
+
 export interface KindRegistration {
   definition: KindDefinition;
-  driver(clients: AwsClients, lookup: Lookup): Driver<ManagedObject, unknown, unknown>;
+  driver(clients: AwsClients, lookup: Lookup, settings: DriverSettings): Driver<ManagedObject, unknown, unknown>;
   /**
    * The objects this one names in its spec (same namespace). A change in any of them wakes it at
    * once, and none of them is deleted in AWS while it still exists (promise 6).
@@ -25,4 +46,24 @@ export interface KindRegistration {
  * Every kind the operator reconciles, in dependency order. Drivers are typed for their own kind;
  * the runtime hands each one only objects of that kind (one controller per kind).
  */
-export const registrations: KindRegistration[] = [{ definition: ecsClusterKind, driver: (clients) => ecsClusterDriver(clients.ecs) }];
+export const registrations: KindRegistration[] = [
+  { definition: ecsClusterKind, driver: (clients) => ecsClusterDriver(clients.ecs) },
+  { definition: taskDefinitionKind, driver: (clients, lookup, settings) => taskDefinitionDriver(clients.ecs, lookup, settings) },
+  { definition: targetGroupKind, driver: (clients) => targetGroupDriver(clients.elbv2) },
+  {
+    definition: listenerRuleKind,
+    driver: (clients, lookup) => listenerRuleDriver(clients.elbv2, lookup),
+    references: (obj) => ruleReferences(obj as ListenerRule),
+  },
+  { definition: cloudMapNamespaceKind, driver: (clients) => cloudMapNamespaceDriver(clients.serviceDiscovery) },
+  {
+    definition: cloudMapServiceKind,
+    driver: (clients, lookup) => cloudMapServiceDriver(clients.serviceDiscovery, lookup),
+    references: (obj) => cloudMapServiceReferences(obj as CloudMapService),
+  },
+  {
+    definition: ecsServiceKind,
+    driver: (clients, lookup, settings) => ecsServiceDriver(clients.ecs, lookup, settings),
+    references: (obj) => serviceReferences(obj as EcsService),
+  },
+];

@@ -1,8 +1,7 @@
-import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig, type V1CustomResourceDefinition } from "@kubernetes/client-node";
+import { ApiextensionsV1Api, CustomObjectsApi, KubeConfig, loadAllYaml, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseAllDocuments } from "yaml";
 
 export function loadCrdFiles(dir: string): V1CustomResourceDefinition[] {
   let names: string[];
@@ -11,10 +10,12 @@ export function loadCrdFiles(dir: string): V1CustomResourceDefinition[] {
   } catch {
     return [];
   }
+  // Through client-node's serializer, whose models spell the schema extensions x_kubernetes_*:
+  // plain parsed YAML would reach the API server without them (no CEL rules, no int-or-string).
   return names.flatMap((name) =>
-    parseAllDocuments(readFileSync(join(dir, name), "utf8"))
-      .map((doc) => doc.toJS() as V1CustomResourceDefinition | null)
-      .filter((doc): doc is V1CustomResourceDefinition => doc?.kind === "CustomResourceDefinition"),
+    (loadAllYaml(readFileSync(join(dir, name), "utf8")) as (V1CustomResourceDefinition | null)[]).filter(
+      (doc): doc is V1CustomResourceDefinition => doc?.kind === "CustomResourceDefinition",
+    ),
   );
 }
 
