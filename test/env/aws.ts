@@ -50,3 +50,11 @@ async function ec2Query(stack: StackInfo, accountId: string, body: string): Prom
   });
   return res.text();
 }
+
+/** The id of the default security group of a VPC in moto (ECS validates awsvpc security groups). */
+export async function defaultSecurityGroup(stack: StackInfo, accountId: string, vpcId: string): Promise<string> {
+  const xml = await ec2Query(stack, accountId, `Action=DescribeSecurityGroups&Version=2016-11-15&Filter.1.Name=vpc-id&Filter.1.Value.1=${vpcId}&Filter.2.Name=group-name&Filter.2.Value.1=default`);
+  const groupId = /<groupId>([^<]+)<\/groupId>/.exec(xml)?.[1];
+  if (groupId === undefined) throw new Error(`no default security group in ${vpcId}`);
+  return groupId;
+}
