@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// The ecs-operator binary: `run` (the operator), `crds` (print the CustomResourceDefinitions).
-import { pino } from "pino";
+// The ecs-operator binary: `run` (the operator), `crds` (print the CustomResourceDefinitions),
+// `compose convert` (Docker Compose files to manifests).
 import { renderCrdFiles } from "./api/crd.js";
 import { kinds } from "./api/index.js";
+import { composeCommand } from "./compose/cli.js";
 import { ConfigError, loadConfig } from "./config.js";
-import { startOperator } from "./operator.js";
 
 const usage = `usage: ecs-operator <command> [flags]
   run     run the operator (flags: --region --aws-endpoint --namespaces --workers --resync-seconds
@@ -12,10 +12,14 @@ const usage = `usage: ecs-operator <command> [flags]
           --log-level --http-port --leader-election --leader-election-namespace --lease-name
           --lease-duration-seconds --kubeconfig;
           each also read from the environment, see src/config.ts)
-  crds    print the CustomResourceDefinitions as YAML`;
+  crds    print the CustomResourceDefinitions as YAML
+  compose convert -f docker-compose.yml [--ecs-params ecs-params.yml] [-n ns] [-o dir|-]
+          turn a Compose file into manifests (see ecs-operator compose --help)`;
 
 async function run(argv: string[]): Promise<number> {
   const config = loadConfig(argv, process.env);
+  // Loaded only here: the operator pulls in the AWS SDK, which other commands do not need.
+  const [{ pino }, { startOperator }] = await Promise.all([import("pino"), import("./operator.js")]);
   const logger = pino({ level: config.logLevel });
   const operator = await startOperator(config, logger);
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -35,6 +39,13 @@ async function main(): Promise<number> {
     case "crds":
       process.stdout.write([...renderCrdFiles(kinds).values()].join("---\n"));
       return 0;
+    case "compose":
+      return composeCommand(rest, {
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+        cwd: process.cwd(),
+        env: process.env,
+      });
     case undefined:
     case "help":
     case "--help":

@@ -78,7 +78,7 @@ const healthCheck = Obj(
   {
     command: List(Str("A word of the command."), 'The command, e.g. ["CMD-SHELL", "curl -f http://localhost/ || exit 1"].', { minItems: 1 }),
     interval: Optional(Int("Seconds between checks (default 30).", { minimum: 5, maximum: 300 })),
-    timeout: Optional(Int("Seconds a check may take before it fails (default 5).", { minimum: 2, maximum: 120 })),
+    timeout: Optional(Int("Seconds a check may take before it fails (default 5).", { minimum: 2, maximum: 60 })),
     retries: Optional(Int("Consecutive failures before the container is unhealthy (default 3).", { minimum: 1, maximum: 10 })),
     startPeriod: Optional(Int("Grace period in seconds before failures count (default 0: none).", { minimum: 0, maximum: 300 })),
   },

@@ -1,0 +1,118 @@
+import type { EcsServiceSpec } from "../api/ecsservice.js";
+import { servicePath, type MappingContext } from "./context.js";
+import type { AutoscalingExtension } from "./extensions.js";
+import type { ComposeService } from "./schema.js";
+import { PLACEHOLDER } from "./settings.js";
+import { parseDuration } from "./units.js";
+
+export interface ServiceLinks {
+  /** The name of the EcsService object, which is also its TaskDefinition's. */
+  objectName: string;
+  loadBalancers: NonNullable<EcsServiceSpec["loadBalancers"]>;
+  serviceRegistries: NonNullable<EcsServiceSpec["serviceRegistries"]>;
+  awsvpc: boolean;
+}
+
+/** ECS takes at most this many target groups per service. */
+const MAX_LOAD_BALANCERS = 5;
+
+/** The ECS service that keeps a Compose service's task running. */
+export function ecsService(ctx: MappingContext, name: string, svc: ComposeService, sidecars: string[], links: ServiceLinks): EcsServiceSpec {
+  const s = ctx.settings;
+  const at = (...path: (string | number)[]) => servicePath(name, ...path);
+  const fargate = s.launchType === "FARGATE";
+  const spec: EcsServiceSpec = {
+    ...("literal" in s.cluster ? { cluster: s.cluster.literal } : { clusterRef: { name: s.cluster.ref } }),
+    taskDefinitionRef: { name: links.objectName },
+    launchType: s.launchType,
+  };
+
+  const mode = svc.deploy?.mode;
+  const global = mode === "global" || mode === "global-job";
+  if (mode === "replicated-job" || mode === "global-job") ctx.warnings.field(at("deploy", "mode"), "an ECS service restarts tasks that finish; a job that runs to completion is an ECS RunTask, which these manifests do not describe. Converted as a service");
+  const autoscaling = ctx.project.raw(name, "x-aws-autoscaling") as AutoscalingExtension | undefined;
+  if (global && fargate) ctx.warnings.field(at("deploy", "mode"), "Fargate has no instances to run one task per instance on; converted as one replica");
+  if (global && !fargate) {
+    spec.schedulingStrategy = "DAEMON";
+  } else if (autoscaling !== undefined) {
+    ctx.warnings.field(at("x-aws-autoscaling"), "desiredCount is left out so that Application Auto Scaling owns it; ecs-operator does not create the scaling target and policy: register them for the service");
+  } else {
+    if (svc.scale !== undefined && svc.deploy?.replicas !== undefined && svc.scale !== svc.deploy.replicas) ctx.warnings.field(at("scale"), `scale and deploy.replicas differ; using deploy.replicas (${String(svc.deploy.replicas)})`);
+    spec.desiredCount = svc.deploy?.replicas ?? svc.scale ?? 1;
+  }
+  for (const sidecar of sidecars) {
+    const sc = ctx.project.file.services[sidecar];
+    if (sc?.deploy?.replicas !== undefined || sc?.scale !== undefined) ctx.warnings.field(servicePath(sidecar, sc.deploy?.replicas !== undefined ? "deploy" : "scale"), `a sidecar runs once in every task of ${name}; its own replica count is ignored`);
+  }
+
+  if (links.awsvpc) {
+    const vpc = ctx.project.ecsParams.run_params?.network_configuration?.awsvpc_configuration;
+    if (vpc) {
+      spec.networkConfiguration = {
+        awsvpcConfiguration: {
+          subnets: vpc.subnets,
+          ...(vpc.security_groups !== undefined ? { securityGroups: vpc.security_groups } : {}),
+          ...(vpc.assign_public_ip !== undefined ? { assignPublicIp: vpc.assign_public_ip } : {}),
+        },
+      };
+    } else {
+      spec.networkConfiguration = { awsvpcConfiguration: { subnets: [PLACEHOLDER.subnet] } };
+      ctx.warnings.output(`EcsService ${links.objectName}: spec.networkConfiguration.awsvpcConfiguration.subnets`, `awsvpc tasks need subnets; placeholder ${PLACEHOLDER.subnet} (set run_params.network_configuration.awsvpc_configuration in ecs-params.yml)`);
+    }
+  }
+
+  if (links.loadBalancers.length > MAX_LOAD_BALANCERS) {
+    ctx.warnings.field(at("ports"), `ECS attaches at most ${String(MAX_LOAD_BALANCERS)} target groups to a service; the ports after the fifth published one get target groups but no traffic from this service`);
+  }
+  const loadBalancers = links.loadBalancers.slice(0, MAX_LOAD_BALANCERS);
+  if (loadBalancers.length > 0) spec.loadBalancers = loadBalancers;
+  if (links.serviceRegistries.length > 0) spec.serviceRegistries = links.serviceRegistries;
+
+  const deployment = deploymentConfiguration(ctx, name, svc);
+  if (deployment) spec.deploymentConfiguration = deployment;
+
+  const ext = ctx.project.serviceExtension(name);
+  if (ext.health_check_grace_period !== undefined) {
+    if (loadBalancers.length === 0) ctx.warnings.field(at("x-ecs", "health_check_grace_period"), "applies only to a service behind a load balancer; ignored");
+    else spec.healthCheckGracePeriodSeconds = Math.ceil(parseDuration(ext.health_check_grace_period) ?? 0);
+  }
+  if (ext.enable_execute_command !== undefined) spec.enableExecuteCommand = ext.enable_execute_command;
+
+  const placement = ctx.project.ecsParams.run_params?.task_placement;
+  if (placement !== undefined && fargate && ctx.once("run-placement-fargate")) ctx.warnings.param(["run_params", "task_placement"], "task placement applies to EC2 only; ignored on Fargate");
+  else if (placement !== undefined && !fargate) {
+    if (placement.strategy !== undefined && placement.strategy.length > 0) spec.placementStrategy = placement.strategy.map((p) => ({ type: p.type, ...(p.field !== undefined ? { field: p.field } : {}) }));
+    if (placement.constraints !== undefined && placement.constraints.length > 0) spec.placementConstraints = placement.constraints.map((p) => ({ type: p.type, ...(p.expression !== undefined ? { expression: p.expression } : {}) }));
+  }
+  for (const key of ["labels", "endpoint_mode", "placement", "rollback_config"] as const) {
+    if (svc.deploy?.[key] !== undefined) ctx.warnings.field(at("deploy", key), key === "placement" ? "Swarm placement has no ECS counterpart; use run_params.task_placement in ecs-params.yml. Ignored" : "a Swarm setting with no ECS counterpart; ignored");
+  }
+  return spec;
+}
+
+/**
+ * Rolling update limits: Docker's ECS integration's x-aws-min_percent / x-aws-max_percent, or
+ * Compose's update_config order (stop-first: never more than the desired count; start-first: new
+ * tasks before old ones stop); failure_action rollback is ECS's circuit breaker with rollback.
+ */
+function deploymentConfiguration(ctx: MappingContext, name: string, svc: ComposeService): EcsServiceSpec["deploymentConfiguration"] {
+  const at = (...path: (string | number)[]) => servicePath(name, ...path);
+  const update = svc.deploy?.update_config;
+  const config: NonNullable<EcsServiceSpec["deploymentConfiguration"]> = {};
+  if (update?.order === "stop-first") Object.assign(config, { minimumHealthyPercent: 0, maximumPercent: 100 });
+  if (update?.order === "start-first") Object.assign(config, { minimumHealthyPercent: 100, maximumPercent: 200 });
+  const min = ctx.project.raw(name, "x-aws-min_percent") as number | undefined;
+  const max = ctx.project.raw(name, "x-aws-max_percent") as number | undefined;
+  if (min !== undefined) config.minimumHealthyPercent = min;
+  if (max !== undefined) config.maximumPercent = max;
+  if (config.minimumHealthyPercent !== undefined && config.maximumPercent !== undefined && config.maximumPercent <= config.minimumHealthyPercent) {
+    ctx.warnings.field(at(max !== undefined ? "x-aws-max_percent" : "deploy"), `ECS needs maximumPercent above minimumHealthyPercent; using ${String(config.minimumHealthyPercent + 100)}`);
+    config.maximumPercent = config.minimumHealthyPercent + 100;
+  }
+  if (update?.failure_action === "rollback") config.deploymentCircuitBreaker = { enable: true, rollback: true };
+  else if (update?.failure_action === "pause") ctx.warnings.field(at("deploy", "update_config", "failure_action"), "ECS cannot pause a failing rollout; use rollback (the circuit breaker) or continue. Ignored");
+  for (const key of ["parallelism", "delay", "monitor", "max_failure_ratio"] as const) {
+    if (update?.[key] !== undefined) ctx.warnings.field(at("deploy", "update_config", key), "ECS paces rollouts by minimumHealthyPercent and maximumPercent; ignored");
+  }
+  return Object.keys(config).length > 0 ? config : undefined;
+}
