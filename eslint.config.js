@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "charts/", "crds/", "test/env/controlplane/"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", "charts/", "crds/", "test/env/controlplane/", ".scratch*"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -106,10 +106,10 @@ describe("EcsService against kube-apiserver and moto", () => {
     apply(stack, names.map((n) => serviceManifest(n, { taskDefinition: revisions[0], desiredCount: 1 })).join("\n"));
     await waitFor(
       "100 services Ready",
-      async () => {
+      () => {
         const list = JSON.parse(kubectl(stack, ["get", "ecsservices", "-n", namespace, "-o", "json"])) as { items: EcsService[] };
         const readyCount = list.items.filter((o) => o.metadata.name.startsWith("fleet-") && o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
-        return readyCount === 100;
+        return Promise.resolve(readyCount === 100);
       },
       120_000,
     );
