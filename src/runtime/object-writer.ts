@@ -1,6 +1,17 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { ManagedObject, ManagedStatus } from "./driver.js";
 
+/**
+ * Our copy of the object was stale: a compare-and-swap (JSON patch `test`, resourceVersion)
+ * failed. Nothing is wrong; the informer brings the fresh object and the reconcile runs again.
+ */
+export class StaleObjectError extends Error {
+  constructor(what: string) {
+    super(`stale object: ${what} raced with another write`);
+    this.name = "StaleObjectError";
+  }
+}
+
 /** The only writes the operator makes to its own objects: finalizers and status, never spec. */
 export interface ObjectWriter {
   addFinalizer<T extends ManagedObject>(obj: T, finalizer: string): Promise<T>;
@@ -24,7 +35,11 @@ export function customObjectWriter(kubeConfig: KubeConfig, resource: { group: st
         { op: "test", path: "/metadata/resourceVersion", value: obj.metadata.resourceVersion },
         obj.metadata.finalizers ? { op: "add", path: "/metadata/finalizers/-", value: finalizer } : { op: "add", path: "/metadata/finalizers", value: [finalizer] },
       ];
-      return (await api.patchNamespacedCustomObject({ ...target(obj), body }, jsonPatch)) as typeof obj;
+      try {
+        return (await api.patchNamespacedCustomObject({ ...target(obj), body }, jsonPatch)) as typeof obj;
+      } catch (err) {
+        throw staleOr(err, "adding the finalizer");
+      }
     },
     async removeFinalizer(obj, finalizer) {
       const index = (obj.metadata.finalizers ?? []).indexOf(finalizer);
@@ -33,13 +48,21 @@ export function customObjectWriter(kubeConfig: KubeConfig, resource: { group: st
         { op: "test", path: `/metadata/finalizers/${index}`, value: finalizer },
         { op: "remove", path: `/metadata/finalizers/${index}` },
       ];
-      await ignoreNotFound(api.patchNamespacedCustomObject({ ...target(obj), body }, jsonPatch));
+      await ignoreNotFound(api.patchNamespacedCustomObject({ ...target(obj), body }, jsonPatch)).catch((err: unknown) => {
+        throw staleOr(err, "removing the finalizer");
+      });
     },
     async replaceStatus(obj, status) {
       counter?.statusWrite();
       await ignoreNotFound(api.patchNamespacedCustomObjectStatus({ ...target(obj), body: [{ op: "add", path: "/status", value: status }] }, jsonPatch));
     },
   };
+}
+
+/** A failed JSON patch `test` (422) or a resourceVersion conflict (409) means our copy was stale. */
+function staleOr(err: unknown, what: string): unknown {
+  const code = (err as { code?: number }).code;
+  return code === 409 || code === 422 ? new StaleObjectError(what) : err;
 }
 
 /** The object may be gone by the time we write (deleted, finalizer removed): nothing to do. */

@@ -4,9 +4,12 @@ import { findCondition, mergeConditions, type DesiredCondition } from "./conditi
 import type { Driver, Existing, ManagedObject, ManagedStatus, Observation, Readiness } from "./driver.js";
 import { asReconcileError, ReconcileError } from "./errors.js";
 import type { EventRecorder } from "./events.js";
-import type { ObjectWriter } from "./object-writer.js";
+import { StaleObjectError, type ObjectWriter } from "./object-writer.js";
 
 export const FINALIZER = "ecs.operator.dev/finalizer";
+
+/** Long enough for the informer to deliver the write that made our copy stale. */
+const STALE_RETRY_MS = 250;
 
 export interface ReconcileResult {
   /** success: converged or waiting on a timer; error: failed, see `error`. */
@@ -47,6 +50,10 @@ export async function reconcile<Obj extends ManagedObject, Deps, Observed>(obj: 
     }
     return await converge(obj, driver, ctx);
   } catch (err) {
+    if (err instanceof StaleObjectError) {
+      log.debug({ err: err.message }, "retrying with the fresh object");
+      return { outcome: "success", requeueAfterMs: STALE_RETRY_MS };
+    }
     const error = asReconcileError(err);
     log.warn({ errorClass: error.errorClass, reason: error.reason, err: error.message }, "reconcile failed");
     await writeFailureStatus(obj, error, ctx);

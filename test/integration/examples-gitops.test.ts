@@ -1,10 +1,13 @@
+import { DescribeClustersCommand, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
+import { DescribeRulesCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ListNamespacesCommand, ListServicesCommand as ListCloudMapServicesCommand } from "@aws-sdk/client-servicediscovery";
 import { execFileSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { ManagedObject } from "../../src/runtime/driver.js";
 import { argoHealth } from "../env/argocd.js";
 import { AwsProxyControl, writeCalls } from "../env/aws-proxy-control.js";
-import { uniqueAccountId } from "../env/aws.js";
+import { testAwsClients, uniqueAccountId } from "../env/aws.js";
 import { runDemo, type DemoResult } from "../env/demo.js";
 import { kubectl } from "../env/kube.js";
 
@@ -22,6 +25,23 @@ describe("the examples, as make demo and Argo CD use them", () => {
   afterAll(async () => {
     await demo.operator.stop();
   });
+
+  async function inventory(): Promise<Record<string, number>> {
+    const aws = testAwsClients(stack, accountId);
+    const clusters = (await aws.ecs.send(new ListClustersCommand({}))).clusterArns ?? [];
+    const active = clusters.length > 0 ? ((await aws.ecs.send(new DescribeClustersCommand({ clusters }))).clusters ?? []).filter((c) => c.status === "ACTIVE") : [];
+    let services = 0;
+    for (const c of active) services += ((await aws.ecs.send(new ListServicesCommand({ cluster: c.clusterArn }))).serviceArns ?? []).length;
+    return {
+      clusters: active.length,
+      services,
+      taskDefinitions: ((await aws.ecs.send(new ListTaskDefinitionsCommand({ status: "ACTIVE" }))).taskDefinitionArns ?? []).length,
+      targetGroups: ((await aws.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? []).length,
+      rules: ((await aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: demo.listenerArn }))).Rules ?? []).filter((r) => r.IsDefault !== true).length,
+      namespaces: ((await aws.serviceDiscovery.send(new ListNamespacesCommand({}))).Namespaces ?? []).length,
+      cloudMapServices: ((await aws.serviceDiscovery.send(new ListCloudMapServicesCommand({}))).Services ?? []).length,
+    };
+  }
 
   it("all converge to Ready", () => {
     expect(demo.notReady).toEqual([]);
@@ -56,4 +76,12 @@ describe("the examples, as make demo and Argo CD use them", () => {
     expect(kubectl(stack, ["explain", "ecsservice.spec.deploymentConfiguration.deploymentCircuitBreaker"])).toContain("Roll back to the last completed deployment");
     expect(kubectl(stack, ["describe", "ecsservice", "sample-fargate-app", "-n", namespace])).toMatch(/Events:[\s\S]*Created/);
   });
+  it("are all deleted at once in a valid order, leaving nothing in AWS and no error behind", async () => {
+    expect(Object.values(await inventory()).every((n) => n > 0)).toBe(true);
+    kubectl(stack, ["delete", "-f", "-", "--wait=true", "--timeout=90s"], demo.applied);
+    expect(kubectl(stack, ["get", "ecs", "-n", namespace, "-o", "name"]).trim()).toBe("");
+    expect(await inventory()).toEqual({ clusters: 0, services: 0, taskDefinitions: 0, targetGroups: 0, rules: 0, namespaces: 0, cloudMapServices: 0 });
+    const warnings = kubectl(stack, ["get", "events", "-n", namespace, "--field-selector", "type=Warning", "-o", "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}"]);
+    expect(warnings.trim()).toBe("");
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Driver, ManagedObject, ManagedStatus, Observation } from "../../src/runtime/driver.js";
 import { ReconcileError } from "../../src/runtime/errors.js";
 import type { EventRecorder } from "../../src/runtime/events.js";
-import type { ObjectWriter } from "../../src/runtime/object-writer.js";
+import { StaleObjectError, type ObjectWriter } from "../../src/runtime/object-writer.js";
 import { FINALIZER, reconcile, type ReconcilerContext } from "../../src/runtime/reconciler.js";
 
 /** The generic reconcile contract, with an in-memory driver and writer: no network. */
@@ -202,6 +202,16 @@ describe("reconcile", () => {
     const result = await reconcile(object({}, { deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: [FINALIZER] }), h.driver, h.ctx);
     expect(result.outcome).toBe("error");
     expect(h.calls).not.toContain("removeFinalizer");
+  });
+
+  it("retries soon, without an Event or a status write, when its copy of the object was stale", async () => {
+    const h = harness(undefined);
+    const stale = { ...h.ctx, writer: { ...h.ctx.writer, addFinalizer: () => Promise.reject(new StaleObjectError("adding the finalizer")) } };
+    const result = await reconcile(object(), h.driver, stale);
+    expect(result).toEqual({ outcome: "success", requeueAfterMs: 250 });
+    expect(h.statuses).toEqual([]);
+    expect(h.events).toEqual([]);
+    expect(h.calls).not.toContain("create");
   });
 
   it("waits for a dependency with WaitingForDependency naming it", async () => {
