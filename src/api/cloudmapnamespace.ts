@@ -1,8 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
-import { Int, Optional, Str, StringEnum } from "./schema.js";
-
-const immutable = (field: string) => ({ rule: "self == oldSelf", message: `${field} is immutable` });
+import { Int, Optional, Str, StringEnum, immutable } from "./schema.js";
 
 /** One DNS label per dot, as Route 53 hosted zones require; `[.]` avoids escaping through CEL and YAML. */
 const DNS_NAME = "^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?[.])*[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?[.]?$";

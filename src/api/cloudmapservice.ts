@@ -1,8 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
-import { Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
-
-const immutable = (field: string) => ({ rule: "self == oldSelf", message: `${field} is immutable` });
+import { Int, List, Obj, Optional, Str, StringEnum, immutable, NameRef } from "./schema.js";
 
 /** Cloud Map's own pattern for service names, without the look-ahead that OpenAPI patterns lack. */
 const SERVICE_NAME = "^[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?([.][a-zA-Z0-9_]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9_])?)*$";
@@ -25,11 +23,9 @@ const spec = specSchema(
       }),
     ),
     namespaceRef: Optional(
-      Obj(
-        { name: Str("The name of a CloudMapNamespace in this Kubernetes namespace.", { minLength: 1 }) },
-        "The CloudMapNamespace to create the service in; the service waits until it is Ready. Set this or namespaceId. Immutable.",
-        { validations: [immutable("namespaceRef")] },
-      ),
+      NameRef("CloudMapNamespace", "The CloudMapNamespace to create the service in; the service waits until it is Ready. Set this or namespaceId. Immutable.", {
+        validations: [immutable("namespaceRef")],
+      }),
     ),
     namespaceId: Optional(
       Str("The id (ns-...) of an existing Cloud Map namespace, instead of namespaceRef. Immutable.", { minLength: 1, maxLength: 64, validations: [immutable("namespaceId")] }),

@@ -1,6 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
-import { Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
+import { immutable, Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 const capacityProvider = StringEnum(["FARGATE", "FARGATE_SPOT"] as const, "A Fargate capacity provider.");
 
@@ -11,7 +11,7 @@ const spec = specSchema(
         minLength: 1,
         maxLength: 255,
         pattern: "^[a-zA-Z0-9_-]+$",
-        validations: [{ rule: "self == oldSelf", message: "clusterName is immutable" }],
+        validations: [immutable("clusterName")],
       }),
     ),
     capacityProviders: Optional(

@@ -1,6 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
-import { Bool, Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
+import { Bool, immutable, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 const values = (what: string, maxLength: number) => List(Str(what, { minLength: 1, maxLength }), "The values to match; any one of them matches.", { minItems: 1, maxItems: 5 });
 
@@ -52,7 +52,7 @@ const condition = Obj(
 
 const targetGroup = Obj(
   {
-    targetGroupRef: Optional(Obj({ name: Str("The TargetGroup's name in the same namespace.", { minLength: 1 }) }, "A TargetGroup in the same namespace, by name.")),
+    targetGroupRef: Optional(NameRef("TargetGroup")),
     targetGroupArn: Optional(Str("A target group ARN, for one not managed here.", { pattern: "^arn:aws[a-z-]*:elasticloadbalancing:" })),
     weight: Optional(Int("This target group's share of the traffic relative to the others. Defaults to 1.", { minimum: 0, maximum: 999 })),
   },
@@ -87,7 +87,7 @@ const spec = specSchema(
   {
     listenerArn: Str("The ARN of the existing listener (of an Application Load Balancer) the rule belongs to. Immutable.", {
       pattern: "^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener/",
-      validations: [{ rule: "self == oldSelf", message: "listenerArn is immutable (a rule cannot move to another listener)" }],
+      validations: [immutable("listenerArn", "is immutable (a rule cannot move to another listener)")],
     }),
     priority: Int("The rule's priority on the listener, unique there; lower values are evaluated first.", { minimum: 1, maximum: 50000 }),
     conditions: List(condition, "The conditions; a request must match all of them.", { minItems: 1, maxItems: 5 }),

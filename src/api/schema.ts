@@ -57,3 +57,13 @@ export function List<T extends TSchema>(items: T, description: string, options: 
 export function Optional<T extends TSchema>(schema: T) {
   return Type.Optional(schema);
 }
+
+/** A transition rule: the field may be set at creation and never changed afterwards. */
+export function immutable(field: string, why = "is immutable"): CelRule {
+  return { rule: "self == oldSelf", message: `${field} ${why}` };
+}
+
+/** A reference to another object of this operator, by name, in the same namespace only. */
+export function NameRef(what: string, description = `A ${what} in the same namespace, by name.`, options: FieldOptions = {}) {
+  return Obj({ name: Str(`The name of the ${what} in the same namespace.`, { minLength: 1 }) }, description, options);
+}

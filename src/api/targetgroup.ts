@@ -1,14 +1,16 @@
 import type { Static } from "@sinclair/typebox";
 import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
-import { Bool, Int, List, Obj, Optional, Str, StringEnum, StringMap } from "./schema.js";
+import { Bool, immutable, Int, List, Obj, Optional, Str, StringEnum, StringMap } from "./schema.js";
 
 /**
  * Fields ELBv2 cannot change on an existing target group. An omitted field stands for AWS's
  * default, so writing the default out is not a change; adding or removing any other value is.
  */
+const ELBV2_IMMUTABLE = "is immutable (ELBv2 cannot change it on an existing target group)";
+
 const immutableWithDefault = (field: string, fallback: string) => ({
   rule: `(has(self.${field}) ? self.${field} : '${fallback}') == (has(oldSelf.${field}) ? oldSelf.${field} : '${fallback}')`,
-  message: `${field} is immutable (ELBv2 cannot change it on an existing target group)`,
+  message: `${field} ${ELBV2_IMMUTABLE}`,
 });
 
 const spec = specSchema(
@@ -20,16 +22,16 @@ const spec = specSchema(
       ),
     ),
     protocol: StringEnum(["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP"] as const, "The protocol for routing traffic to the targets: HTTP or HTTPS for an Application Load Balancer, TCP, TLS, UDP or TCP_UDP for a Network Load Balancer. Immutable.", {
-      validations: [{ rule: "self == oldSelf", message: "protocol is immutable (ELBv2 cannot change it on an existing target group)" }],
+      validations: [immutable("protocol", ELBV2_IMMUTABLE)],
     }),
     port: Int("The port on which targets receive traffic unless registered with their own (ECS registers each task with its container port). Immutable.", {
       minimum: 1,
       maximum: 65535,
-      validations: [{ rule: "self == oldSelf", message: "port is immutable (ELBv2 cannot change it on an existing target group)" }],
+      validations: [immutable("port", ELBV2_IMMUTABLE)],
     }),
     vpcId: Str("The VPC of the targets (for Fargate, the VPC of the service's subnets). Immutable.", {
       pattern: "^vpc-[0-9a-f]+$",
-      validations: [{ rule: "self == oldSelf", message: "vpcId is immutable (ELBv2 cannot change it on an existing target group)" }],
+      validations: [immutable("vpcId", ELBV2_IMMUTABLE)],
     }),
     targetType: Optional(
       StringEnum(["ip", "instance"] as const, "How targets are registered: ip (required by the awsvpc network mode, so by Fargate) or instance (EC2 bridge or host mode). Defaults to instance. Immutable."),

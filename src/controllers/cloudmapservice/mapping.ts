@@ -1,7 +1,7 @@
 import type { CreateServiceCommandInput, DnsRecord, Service, UpdateServiceCommandInput } from "@aws-sdk/client-servicediscovery";
 import type { CloudMapService, CloudMapServiceStatus } from "../../api/cloudmapservice.js";
 import { desiredTags, tagDiff, toUpperTagList } from "../../aws/tags.js";
-import { isReady } from "../../runtime/conditions.js";
+import { readyStatusField } from "../dependencies.js";
 import type { ManagedObject, Readiness, Resolution } from "../../runtime/driver.js";
 import type { ObjectRef } from "../../runtime/references.js";
 import { pollDelayMs, type TrackedOperation } from "../cloudmapnamespace/operations.js";
@@ -59,8 +59,8 @@ export function resolveNamespace(obj: CloudMapService, namespaceObj: ManagedObje
     return { ready: true, deps: namespaceId ? { namespaceId } : {} };
   }
   if (obj.spec.namespaceId) return { ready: true, deps: { namespaceId: obj.spec.namespaceId } };
-  const id = statusId(namespaceObj);
-  if (!ref || !namespaceObj || !id || !isReady(namespaceObj.status, namespaceObj.metadata.generation)) {
+  const id = readyStatusField(namespaceObj, "id");
+  if (!ref || !id) {
     return { ready: false, waitingFor: `${NAMESPACE_KIND} ${obj.metadata.namespace}/${ref?.name ?? ""}` };
   }
   return { ready: true, deps: { namespaceId: id } };

@@ -13,9 +13,9 @@ import type { ListenerRule } from "../../api/listenerrule.js";
 import { describeElbv2Tags, isAwsError } from "../../aws/elbv2.js";
 import { awsCall } from "../../aws/errors.js";
 import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
-import { isReady } from "../../runtime/conditions.js";
 import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
+import { readyStatusField } from "../dependencies.js";
 import type { Lookup } from "../index.js";
 import { createRuleInput, desiredActions, desiredConditions, describeDiff, diffRule, KIND, pickRule, ruleStatus, ruleTags, type ObservedRule, type RuleDeps } from "./mapping.js";
 
@@ -107,9 +107,8 @@ export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client, lookup: 
       for (const tg of obj.spec.actions.flatMap((a) => a.forwardConfig.targetGroups)) {
         if (!tg.targetGroupRef) continue;
         const name = tg.targetGroupRef.name;
-        const target = lookup.get("TargetGroup", ns, name);
-        const arn = target?.status?.arn;
-        if (!target || !isReady(target.status, target.metadata.generation) || typeof arn !== "string") return { ready: false, waitingFor: `TargetGroup ${ns}/${name}` };
+        const arn = readyStatusField(lookup.get("TargetGroup", ns, name), "arn");
+        if (!arn) return { ready: false, waitingFor: `TargetGroup ${ns}/${name}` };
         targetGroupArns[name] = arn;
       }
       return { ready: true, deps: { targetGroupArns } };
