@@ -5,11 +5,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TSX := node --import tsx
 
-.PHONY: help deps prepare lint typecheck test test-unit test-integration demo build crds clean-cache
+.PHONY: help deps prepare lint typecheck test test-unit test-integration test-reliability demo build crds clean-cache bench
 
 help:
 	@echo "make demo   start the local stack (kube-apiserver + etcd, moto) and show it"
 	@echo "make test   lint, type check, unit and integration tests"
+	@echo "make test-reliability   the long reliability scenarios (docs/reliability.md)"
 
 # Install only when the lock file changed since the last install. `npm install` honours the
 # committed lock; `npm ci` is not used because npm 11 wrongly reports a lock without entries for
@@ -37,6 +38,11 @@ test-integration: prepare
 
 test: lint typecheck test-unit test-integration
 
+# The long reliability scenarios (crash safety, AWS and API server faults, bad input, out-of-band
+# changes, tenant isolation): minutes each; the short versions run in `make test`.
+test-reliability: prepare
+	npx vitest run --project reliability
+
 crds: deps
 	$(TSX) scripts/gen-crds.ts
 	$(TSX) scripts/gen-argocd.ts
@@ -46,6 +52,10 @@ build: deps
 
 demo: prepare
 	$(TSX) scripts/demo.ts
+
+# The operator's cost in AWS calls, latency and memory (bench/README.md); BENCH_N, BENCH_RUNS, ...
+bench: prepare
+	$(TSX) bench/run.ts
 
 clean-cache:
 	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/ecs-operator"

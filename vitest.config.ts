@@ -23,6 +23,21 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          // The long reliability scenarios (docs/reliability.md): `make test-reliability`.
+          name: "reliability",
+          include: ["test/reliability/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/env/global-setup.ts"],
+          // One scenario at a time, in one process: each loads the machine on purpose (kills,
+          // faults, restarts), and their timings are what docs/reliability.md reports.
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } },
+          testTimeout: 20 * 60_000,
+          hookTimeout: 5 * 60_000,
+        },
+      },
     ],
   },
 });

@@ -9,6 +9,7 @@ import { registrations, type KindRegistration, type Lookup } from "./controllers
 import { startController, type Controller } from "./runtime/controller.js";
 import type { ManagedObject } from "./runtime/driver.js";
 import { kubeEventRecorder } from "./runtime/events.js";
+import { reuseConnections } from "./runtime/kube-connections.js";
 import { startHttpServer } from "./runtime/http.js";
 import { startLeaderElection } from "./runtime/leader.js";
 import { createMetrics } from "./runtime/metrics.js";
@@ -26,6 +27,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromDefault();
+  reuseConnections(kubeConfig);
 
   const metrics = createMetrics();
   const clients = createAwsClients({ region: config.region, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) });

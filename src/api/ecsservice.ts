@@ -154,7 +154,11 @@ const spec = specSchema(
       { rule: "has(self.clusterRef) != has(self.cluster)", message: "set exactly one of clusterRef and cluster" },
       { rule: "has(self.taskDefinitionRef) != has(self.taskDefinition)", message: "set exactly one of taskDefinitionRef and taskDefinition" },
       { rule: "!(has(self.launchType) && has(self.capacityProviderStrategy))", message: "launchType and capacityProviderStrategy are exclusive" },
-      { rule: "!has(self.launchType) || self.launchType != 'FARGATE' || has(self.networkConfiguration)", message: "Fargate tasks use awsvpc networking: networkConfiguration.awsvpcConfiguration is required" },
+      {
+        // On the FARGATE or FARGATE_SPOT capacity providers as much as with launchType FARGATE.
+        rule: "has(self.networkConfiguration) || !((has(self.launchType) && self.launchType == 'FARGATE') || (has(self.capacityProviderStrategy) && self.capacityProviderStrategy.exists(s, s.capacityProvider in ['FARGATE', 'FARGATE_SPOT'])))",
+        message: "Fargate tasks use awsvpc networking: networkConfiguration.awsvpcConfiguration is required",
+      },
       { rule: "!has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON' || !has(self.desiredCount)", message: "a DAEMON service has no desiredCount" },
       { rule: "!has(self.launchType) || self.launchType != 'FARGATE' || (!has(self.placementStrategy) && !has(self.placementConstraints))", message: "placement strategies and constraints apply to the EC2 launch type only" },
     ],

@@ -22,15 +22,29 @@ interface Pending<V> {
   result: Promise<Map<string, V>>;
 }
 
+/** A call under way, numbered in the order of calls and invalidations. */
+interface Flight<V> {
+  keys: ReadonlySet<string>;
+  seq: number;
+  result: Promise<Map<string, V>>;
+}
+
 /**
  * Reads many small things with few calls: concurrent reads of one group are coalesced into one
  * call of up to `maxBatch` keys, and each call fills its spare room with the group's other known
  * keys, least recently read first, whose answers are served from the cache while fresh. With
- * periodic re-checks that come due together, a fleet of N costs about N / maxBatch calls.
+ * periodic re-checks that come due together, a fleet of N costs about N / maxBatch calls. A read
+ * of a key that a call under way is already fetching waits for that call, and a call never fetches
+ * again what another has under way. What was invalidated is never answered, nor cached, from a
+ * call that began before the invalidation.
  */
 export class BatchedReader<V> {
   private readonly cache = new Map<string, Map<string, Entry<V>>>();
   private readonly pending = new Map<string, Pending<V>>();
+  private readonly flights = new Map<string, Set<Flight<V>>>();
+  /** group \0 key → the sequence number of its last invalidation. */
+  private readonly invalidated = new Map<string, number>();
+  private seq = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: BatchedReaderOptions<V>) {
@@ -40,13 +54,16 @@ export class BatchedReader<V> {
   async read(group: string, key: string): Promise<V | undefined> {
     const cached = this.cache.get(group)?.get(key);
     if (cached && this.now() - cached.fetchedAt <= this.options.maxAgeMs) return cached.value;
-    const answers = await this.join(group, key);
+    const since = this.invalidated.get(`${group}\0${key}`) ?? 0;
+    const flight = [...(this.flights.get(group) ?? [])].find((f) => f.keys.has(key) && f.seq > since);
+    const answers = await (flight ? flight.result : this.join(group, key));
     return answers.get(key);
   }
 
   /** Drops a cached answer, after a write that changed the thing. */
   invalidate(group: string, key: string): void {
     this.cache.get(group)?.delete(key);
+    this.invalidated.set(`${group}\0${key}`, ++this.seq);
   }
 
   private join(group: string, key: string): Promise<Map<string, V>> {
@@ -68,8 +85,9 @@ export class BatchedReader<V> {
 
   private fill(group: string, keys: Set<string>): void {
     const known = this.cache.get(group);
+    const flying = [...(this.flights.get(group) ?? [])];
     const extra = (this.options.candidates?.(group) ?? [])
-      .filter((k) => !keys.has(k))
+      .filter((k) => !keys.has(k) && !flying.some((f) => f.keys.has(k)))
       .map((k) => ({ k, at: known?.get(k)?.fetchedAt ?? -Infinity }))
       .sort((a, b) => a.at - b.at);
     for (const { k } of extra) {
@@ -79,11 +97,22 @@ export class BatchedReader<V> {
   }
 
   private async call(group: string, keys: string[]): Promise<Map<string, V>> {
-    const answers = await this.options.fetch(group, keys);
-    const fetchedAt = this.now();
-    const entries = this.cache.get(group) ?? new Map<string, Entry<V>>();
-    for (const k of keys) entries.set(k, { value: answers.get(k), fetchedAt });
-    this.cache.set(group, entries);
-    return answers;
+    const flights = this.flights.get(group) ?? new Set<Flight<V>>();
+    this.flights.set(group, flights);
+    const flight: Flight<V> = { keys: new Set(keys), seq: ++this.seq, result: this.options.fetch(group, keys) };
+    flights.add(flight);
+    try {
+      const answers = await flight.result;
+      const fetchedAt = this.now();
+      const entries = this.cache.get(group) ?? new Map<string, Entry<V>>();
+      for (const k of keys) {
+        // An answer from before a write to the thing must not pass for a fresh one.
+        if ((this.invalidated.get(`${group}\0${k}`) ?? 0) < flight.seq) entries.set(k, { value: answers.get(k), fetchedAt });
+      }
+      this.cache.set(group, entries);
+      return answers;
+    } finally {
+      flights.delete(flight);
+    }
   }
 }

@@ -63,7 +63,17 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
   const log = opts.logger.child({ kind });
   const queue = new WorkQueue();
   const paths = opts.namespaces.length === 0 ? [`/apis/${resource.group}/${resource.version}/${resource.plural}`] : opts.namespaces.map((ns) => `/apis/${resource.group}/${resource.version}/namespaces/${ns}/${resource.plural}`);
-  const informers = paths.map((path) => new Informer<Obj>({ kubeConfig: opts.kubeConfig, path, logger: log }));
+  const informers = paths.map(
+    (path) =>
+      new Informer<Obj>({
+        kubeConfig: opts.kubeConfig,
+        path,
+        logger: log,
+        onRestart: () => {
+          metrics.watchRestartsTotal.inc({ resource: resource.plural });
+        },
+      }),
+  );
   const writer = customObjectWriter(opts.kubeConfig, resource, {
     statusWrite: () => {
       metrics.statusWritesTotal.inc({ kind });

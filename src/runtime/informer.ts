@@ -46,6 +46,8 @@ export interface InformerOptions {
   /** Restart delays after failures (default 500 ms doubling to 30 s, with jitter). */
   backoff?: Backoff;
   logger?: Logger;
+  /** Called on every restart after a failure (for a metric). */
+  onRestart?: () => void;
 }
 
 /** Handlers get the cached objects themselves: they must not modify them. */
@@ -98,6 +100,7 @@ export class Informer<T extends KubernetesObject> {
   private readonly inactivityTimeoutMs: number;
   private readonly watchTimeoutSeconds: number;
   private readonly backoff: Backoff;
+  private readonly onRestart: (() => void) | undefined;
   private readonly log: Logger;
   private readonly handlers = new Set<InformerHandler<T>>();
   private readonly lifetime = new AbortController();
@@ -120,6 +123,7 @@ export class Informer<T extends KubernetesObject> {
     this.inactivityTimeoutMs = options.inactivityTimeoutMs ?? 5 * 60_000;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 120;
     this.backoff = options.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    this.onRestart = options.onRestart;
     this.log = (options.logger ?? pino({ enabled: false })).child({ informer: options.path });
     this.synced = new Promise<void>((resolve, reject) => {
       this.markSynced = resolve;
@@ -192,6 +196,7 @@ export class Informer<T extends KubernetesObject> {
       } catch (err) {
         if (this.stopped()) break;
         this.counters.restarts++;
+        this.onRestart?.();
         if (isGone(err)) {
           this.counters.relistsOn410++;
           this.resourceVersion = undefined;

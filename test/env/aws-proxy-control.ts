@@ -20,8 +20,11 @@ export interface FaultRule {
 }
 
 export interface BucketSpec {
-  /** `service:Operation`, bare `Operation`, `service:*` or `*`; the most specific match wins. */
-  match: string;
+  /**
+   * `service:Operation`, bare `Operation`, `service:*` or `*`; the most specific match wins. A
+   * list makes one bucket that all its patterns share, as AWS shares one per class of operations.
+   */
+  match: string | string[];
   ratePerSecond: number;
   burst: number;
 }
@@ -40,6 +43,15 @@ export interface OperationCounts {
 
 /** accountId -> `service:Operation` -> counts */
 export type CallCounts = Record<string, Record<string, OperationCounts>>;
+
+/** One call as it reached the proxy, kept in a ring buffer of the most recent calls. */
+export interface CallRecord {
+  /** Arrival time, milliseconds since the epoch (fractional). */
+  at: number;
+  accountId: string;
+  /** `service:Operation` */
+  operation: string;
+}
 
 /**
  * How specifically `pattern` names the call: 3 `service:Op`, 2 bare `Op`, 1 `service:*`,
@@ -124,9 +136,15 @@ export class AwsProxyControl {
     await this.call("PUT", "/buckets", undefined, buckets);
   }
 
-  private async call(method: string, path: string, accountId?: string, body?: unknown): Promise<Response> {
-    const query = accountId === undefined ? "" : `?account=${encodeURIComponent(accountId)}`;
-    const res = await fetch(`${this.base}${path}${query}`, {
+  /** The most recent calls (oldest first) that arrived at or after `sinceMs` (epoch ms). */
+  async calls(accountId?: string, sinceMs?: number): Promise<CallRecord[]> {
+    const params: Record<string, string> = sinceMs === undefined ? {} : { since: String(sinceMs) };
+    return (await this.call("GET", "/calls", accountId, undefined, params)).json() as Promise<CallRecord[]>;
+  }
+
+  private async call(method: string, path: string, accountId?: string, body?: unknown, params: Record<string, string> = {}): Promise<Response> {
+    const query = new URLSearchParams({ ...(accountId === undefined ? {} : { account: accountId }), ...params }).toString();
+    const res = await fetch(`${this.base}${path}${query === "" ? "" : `?${query}`}`, {
       method,
       ...(body === undefined ? {} : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
     });

@@ -17,6 +17,7 @@ import {
   matchRank,
   type BucketSpec,
   type CallCounts,
+  type CallRecord,
   type FaultKind,
   type FaultRule,
   type OperationCounts,
@@ -244,10 +245,15 @@ export function parseFaultRule(value: unknown): FaultRule {
 export function parseBuckets(value: unknown): BucketSpec[] {
   if (!Array.isArray(value)) throw new Error("buckets must be an array");
   return value.map((b: unknown) => {
-    if (!isRecord(b) || typeof b.match !== "string") throw new Error("bucket needs match");
-    return { match: b.match, ratePerSecond: numberField(b, "ratePerSecond", 0) ?? 0, burst: numberField(b, "burst", 0) ?? 0 };
+    const match = isRecord(b) ? b.match : undefined;
+    const valid = typeof match === "string" || (Array.isArray(match) && match.length > 0 && match.every((m) => typeof m === "string"));
+    if (!isRecord(b) || !valid) throw new Error("bucket needs match: a pattern or a non-empty list of patterns");
+    return { match: typeof match === "string" ? match : [...match], ratePerSecond: numberField(b, "ratePerSecond", 0) ?? 0, burst: numberField(b, "burst", 0) ?? 0 };
   });
 }
+
+/** How many recent calls the proxy remembers for `GET /__proxy/calls`. */
+export const CALL_LOG_SIZE = 50_000;
 
 export type Action = "forward" | Exclude<FaultKind, "latency">;
 export type Outcome = Exclude<keyof OperationCounts, "calls">;
@@ -259,11 +265,36 @@ export class ProxyState {
   private buckets: BucketSpec[] = [];
   private readonly levels = new Map<string, { tokens: number; at: number }>();
   private nextRuleId = 1;
+  private readonly callLog: CallRecord[] = [];
+  private callLogNext = 0;
 
   constructor(
     private readonly random: () => number,
     private readonly nowMs: () => number = () => performance.now(),
+    /** Wall-clock time for the call log, comparable across processes on one machine. */
+    private readonly epochMs: () => number = () => performance.timeOrigin + performance.now(),
+    private readonly callLogSize = CALL_LOG_SIZE,
   ) {}
+
+  /** Remembers a call's arrival; the oldest record makes room once the log is full. */
+  logCall(call: CallIdentity): void {
+    const entry: CallRecord = { at: this.epochMs(), accountId: call.accountId, operation: `${call.service}:${call.operation}` };
+    if (this.callLog.length < this.callLogSize) this.callLog.push(entry);
+    else this.callLog[this.callLogNext] = entry;
+    this.callLogNext = (this.callLogNext + 1) % this.callLogSize;
+  }
+
+  /** Remembered calls that arrived at or after `sinceMs`, oldest first. */
+  calls(accountId?: string, sinceMs = -Infinity): CallRecord[] {
+    const out: CallRecord[] = [];
+    // Newest first, stopping at the first older record: arrivals are logged in time order.
+    for (let n = 1; n <= this.callLog.length; n++) {
+      const c = this.callLog[(this.callLogNext - n + this.callLogSize) % this.callLogSize];
+      if (c === undefined || c.at < sinceMs) break;
+      if (accountId === undefined || c.accountId === accountId) out.push({ ...c });
+    }
+    return out.reverse();
+  }
 
   /** Latency rules add up and let the call go on; the first other matching rule decides. */
   decide(call: CallIdentity): { latencyMs: number; action: Action } {
@@ -338,7 +369,7 @@ export class ProxyState {
     let best = -1;
     let rank = -1;
     this.buckets.forEach((b, i) => {
-      const r = matchRank(b.match, call.service, call.operation);
+      const r = Math.max(...[b.match].flat().map((p) => matchRank(p, call.service, call.operation)));
       if (r > rank) [best, rank] = [i, r];
     });
     const bucket = this.buckets[best];
@@ -374,6 +405,7 @@ export interface AwsProxy {
   removeFault(id: string): void;
   clearFaults(accountId?: string): void;
   setBuckets(buckets: BucketSpec[]): void;
+  calls(accountId?: string, sinceMs?: number): CallRecord[];
 }
 
 async function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -398,6 +430,12 @@ async function handleControl(state: ProxyState, req: http.IncomingMessage, res: 
   try {
     if (route === "GET /counts") {
       sendJson(res, 200, state.counts(account));
+      return;
+    }
+    if (route === "GET /calls") {
+      const since = url.searchParams.get("since");
+      if (since !== null && !Number.isFinite(Number(since))) throw new Error("since must be milliseconds since the epoch");
+      sendJson(res, 200, state.calls(account, since === null ? undefined : Number(since)));
       return;
     }
     if (route === "POST /faults") {
@@ -427,6 +465,7 @@ async function handleCall(
 ): Promise<void> {
   const body = needsBodyToIdentify(req.headers) ? await readBody(req) : undefined;
   const call = identifyCall(req.headers, req.url ?? "/", body?.toString("utf8"));
+  state.logCall(call);
   const { latencyMs, action } = state.decide(call);
   if (latencyMs > 0) {
     await sleep(latencyMs);
@@ -531,5 +570,6 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
     setBuckets: (buckets) => {
       state.setBuckets(buckets);
     },
+    calls: (accountId, sinceMs) => state.calls(accountId, sinceMs),
   };
 }

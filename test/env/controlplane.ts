@@ -18,6 +18,9 @@ export interface ControlPlane {
   kubeconfigFor(user: string): string;
   /** Stops and starts kube-apiserver on the same port and data (for watch-resilience tests). */
   restartApiServer(downMs?: number): Promise<void>;
+  /** Stops and starts etcd on the same ports and data while kube-apiserver keeps running;
+   * resolves once the API server is ready again. */
+  restartEtcd(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -55,7 +58,7 @@ export async function startControlPlane(opts: { log?: (line: string) => void; ex
   const [etcdClientPort, etcdPeerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const etcdUrl = `http://127.0.0.1:${etcdClientPort}`;
   const etcdLog = join(dir, "etcd.log");
-  const etcd = startProcess("etcd", binaries.etcd, [
+  const etcdArgs = [
     "--name=default",
     `--data-dir=${join(dir, "etcd-data")}`,
     `--listen-client-urls=${etcdUrl}`,
@@ -66,8 +69,10 @@ export async function startControlPlane(opts: { log?: (line: string) => void; ex
     // Test data is disposable: skipping fsync makes etcd several times faster on a shared disk.
     "--unsafe-no-fsync=true",
     "--log-level=warn",
-  ], etcdLog);
-  await waitUntil("etcd", async () => (await fetch(`${etcdUrl}/health`)).ok, { timeoutMs: 30_000, process: etcd, logFile: etcdLog });
+  ];
+  let etcd = startProcess("etcd", binaries.etcd, etcdArgs, etcdLog);
+  const etcdHealthy = async (): Promise<boolean> => (await fetch(`${etcdUrl}/health`)).ok;
+  await waitUntil("etcd", etcdHealthy, { timeoutMs: 30_000, process: etcd, logFile: etcdLog });
 
   const server = `https://127.0.0.1:${apiPort}`;
   const apiLog = join(dir, "kube-apiserver.log");
@@ -117,6 +122,13 @@ export async function startControlPlane(opts: { log?: (line: string) => void; ex
       if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
       apiServer = startProcess("kube-apiserver", binaries.kubeApiserver, apiArgs, apiLog);
       await waitUntil("kube-apiserver (restart)", readyz, { timeoutMs: 90_000, process: apiServer, logFile: apiLog });
+    },
+    async restartEtcd(downMs = 0) {
+      await etcd.stop();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      etcd = startProcess("etcd", binaries.etcd, etcdArgs, etcdLog);
+      await waitUntil("etcd (restart)", etcdHealthy, { timeoutMs: 30_000, process: etcd, logFile: etcdLog });
+      await waitUntil("kube-apiserver (after etcd restart)", readyz, { timeoutMs: 90_000, process: apiServer, logFile: apiLog });
     },
     async stop() {
       await apiServer.stop();

@@ -1,6 +1,7 @@
 import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
 import type { EcsService } from "../../api/ecsservice.js";
 import { BatchedReader } from "../../aws/batched-reader.js";
+import { isAwsError } from "../../aws/elbv2.js";
 import { awsCall } from "../../aws/errors.js";
 import { fromLowerTagList, ownershipOf, toLowerTagList } from "../../aws/tags.js";
 import { isReady } from "../../runtime/conditions.js";
@@ -25,7 +26,16 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
     // other, and short of the next period, so each period reads AWS afresh.
     maxAgeMs: Math.min(10_000, settings.resyncMs / 2),
     fetch: async (cluster, names) => {
-      const out = await awsCall("DescribeServices", () => ecs.send(new DescribeServicesCommand({ cluster, services: names, include: ["TAGS"] })));
+      const out = await awsCall("DescribeServices", async () => {
+        try {
+          return await ecs.send(new DescribeServicesCommand({ cluster, services: names, include: ["TAGS"] }));
+        } catch (err) {
+          // No service outlives its cluster: none of these exists, and deleting their objects
+          // must not wait for them for ever. (A create is still refused, and retried, by ECS.)
+          if (isAwsError(err, "ClusterNotFoundException")) return { services: [] };
+          throw err;
+        }
+      });
       return new Map((out.services ?? []).map((s) => [s.serviceName ?? "", s]));
     },
     candidates: (cluster) =>

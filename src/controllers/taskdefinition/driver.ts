@@ -33,10 +33,10 @@ import {
   type ObservedFamily,
 } from "./mapping.js";
 import { canonicalContent, contentDifferences } from "./normalise.js";
-import { revisionKey, revisionsInUse, revisionsOfFamily, type RevisionRef } from "./revisions.js";
+import { lazyRevisionsInUse, revisionKey, revisionsOfFamily, type InUse, type RevisionRef } from "./revisions.js";
 
 interface Deps {
-  inUse: ReadonlySet<string>;
+  inUse: InUse;
 }
 
 /** The family of a revision ARN. */
@@ -124,7 +124,7 @@ export function taskDefinitionDriver(ecs: ECSClient, lookup: Lookup, settings: D
     observed,
   });
 
-  const observeFamily = async (obj: TaskDefinitionObject, family: string, active: RevisionRef[], inUse: ReadonlySet<string>): Promise<Observation<ObservedFamily>> => {
+  const observeFamily = async (obj: TaskDefinitionObject, family: string, active: RevisionRef[], inUse: InUse): Promise<Observation<ObservedFamily>> => {
     const newest = active.at(-1);
     if (!newest) return { exists: false };
     const memory = recorded(obj, family);
@@ -160,7 +160,7 @@ export function taskDefinitionDriver(ecs: ECSClient, lookup: Lookup, settings: D
   return {
     kind: KIND,
 
-    resolve: () => ({ ready: true, deps: { inUse: revisionsInUse(lookup.list("EcsService")) } }),
+    resolve: () => ({ ready: true, deps: { inUse: lazyRevisionsInUse(() => lookup.list("EcsService")) } }),
 
     async observe(obj, deps) {
       const family = familyName(obj);

@@ -3,7 +3,7 @@ import type { ContainerDefinitionSpec, TaskDefinitionObject, TaskDefinitionStatu
 import { derivedAwsName } from "../../aws/names.js";
 import { desiredTags, toLowerTagList } from "../../aws/tags.js";
 import { canonicalContent, contentDifferences, fingerprint, tagsDiffer, type CanonicalContent } from "./normalise.js";
-import { retention, type RevisionRef } from "./revisions.js";
+import { retention, type InUse, type RevisionRef } from "./revisions.js";
 
 export const KIND = "TaskDefinition";
 export const DEFAULT_REVISION_HISTORY_LIMIT = 5;
@@ -95,7 +95,7 @@ export interface ObservedFamily {
    */
   unrecorded: RevisionRef[];
   /** Revisions any EcsService uses, as family:revision. */
-  inUse: ReadonlySet<string>;
+  inUse: InUse;
 }
 
 export interface Plan {

@@ -56,12 +56,26 @@ export function revisionsInUse(services: readonly ManagedObject[]): Set<string> 
   return inUse;
 }
 
+/** Whether a service uses a revision (`family:revision`); a Set answers it. */
+export type InUse = Pick<ReadonlySet<string>, "has">;
+
+/**
+ * revisionsInUse, worked out at the first question only. Most reconciles never ask (retention
+ * looks only at revisions beyond revisionHistoryLimit), and the answer walks every EcsService: at a
+ * thousand services, working it out for every reconcile was the operator's largest CPU cost and
+ * the source of most of its garbage during a re-check. Asked late, it is also fresher.
+ */
+export function lazyRevisionsInUse(services: () => readonly ManagedObject[]): InUse {
+  let inUse: Set<string> | undefined;
+  return { has: (key) => (inUse ??= revisionsInUse(services())).has(key) };
+}
+
 /**
  * What retention does with this object's revisions: everything but the `limit` newest and the
  * current one goes, except a revision a service uses, which is pinned. `owned` holds only this
  * object's revisions, so someone else's revisions in the family can never be chosen.
  */
-export function retention(family: string, owned: readonly RevisionRef[], current: number, limit: number, inUse: ReadonlySet<string>): { deregister: RevisionRef[]; pinned: RevisionRef[] } {
+export function retention(family: string, owned: readonly RevisionRef[], current: number, limit: number, inUse: InUse): { deregister: RevisionRef[]; pinned: RevisionRef[] } {
   const beyond = [...owned].sort((a, b) => b.revision - a.revision).slice(Math.max(limit, 1)).filter((r) => r.revision !== current);
   const used = (r: RevisionRef): boolean => inUse.has(`${family}:${r.revision}`);
   return { deregister: beyond.filter((r) => !used(r)), pinned: beyond.filter(used) };

@@ -1,0 +1,88 @@
+import { parseArgs } from "node:util";
+
+export const PHASES = ["cold", "latency", "recheck", "restart", "throttled"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface BenchOptions {
+  /** TaskDefinition + EcsService pairs. */
+  n: number;
+  /** Of each other kind (TargetGroup, ListenerRule, CloudMapService); default n / 100. */
+  mix: number;
+  /** Independent runs, each on a fresh stack; results.json reports their medians. */
+  runs: number;
+  /** The operator's --workers (per kind). */
+  workers: number;
+  /** The operator's --resync-seconds: the grid that periodic re-checks fall due on. */
+  resyncSeconds: number;
+  /** Single changes timed in the apply-latency phase. */
+  samples: number;
+  /** Objects in flight at once while the fleet is applied. */
+  applyConcurrency: number;
+  phases: Phase[];
+  out: string;
+  /** Write a V8 CPU profile of each operator process into this directory. */
+  cpuProfDir?: string;
+  /** Give up on a convergence after this long. */
+  convergeTimeoutSeconds: number;
+}
+
+const USAGE = `usage: node --import tsx bench/run.ts [flags]   (or: make bench)
+  --n <pairs>              TaskDefinition + EcsService pairs (BENCH_N, default 1000)
+  --mix <count>            of each other kind (BENCH_MIX, default n/100, at least 1)
+  --runs <count>           independent runs; results are their medians (BENCH_RUNS, default 1)
+  --workers <count>        operator workers per kind (BENCH_WORKERS, default 8)
+  --resync-seconds <s>     operator re-check period (BENCH_RESYNC_SECONDS, default 60)
+  --samples <count>        single changes timed for apply latency (BENCH_SAMPLES, default 60)
+  --apply-concurrency <c>  objects applied in parallel (BENCH_APPLY_CONCURRENCY, default 16)
+  --phases <list>          subset of ${PHASES.join(",")} (BENCH_PHASES, default all)
+  --out <file>             results file (BENCH_OUT, default bench/results.json)
+  --cpu-prof <dir>         write the operator's V8 CPU profiles there (BENCH_CPU_PROF)
+  --converge-timeout <s>   (BENCH_CONVERGE_TIMEOUT, default 900)`;
+
+function int(text: string, name: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${text}\n${USAGE}`);
+  return n;
+}
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      n: { type: "string" },
+      mix: { type: "string" },
+      runs: { type: "string" },
+      workers: { type: "string" },
+      "resync-seconds": { type: "string" },
+      samples: { type: "string" },
+      "apply-concurrency": { type: "string" },
+      phases: { type: "string" },
+      out: { type: "string" },
+      "cpu-prof": { type: "string" },
+      "converge-timeout": { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const n = int(values.n ?? env.BENCH_N ?? "1000", "n", 1);
+  const phases = (values.phases ?? env.BENCH_PHASES ?? PHASES.join(",")).split(",").map((p) => p.trim()).filter(Boolean);
+  for (const p of phases) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`unknown phase ${p}\n${USAGE}`);
+  const cpuProfDir = values["cpu-prof"] ?? env.BENCH_CPU_PROF;
+  return {
+    n,
+    mix: int(values.mix ?? env.BENCH_MIX ?? String(Math.max(1, Math.round(n / 100))), "mix", 0),
+    runs: int(values.runs ?? env.BENCH_RUNS ?? "1", "runs", 1),
+    workers: int(values.workers ?? env.BENCH_WORKERS ?? "8", "workers", 1),
+    resyncSeconds: int(values["resync-seconds"] ?? env.BENCH_RESYNC_SECONDS ?? "60", "resync-seconds", 5),
+    samples: int(values.samples ?? env.BENCH_SAMPLES ?? "60", "samples", 1),
+    applyConcurrency: int(values["apply-concurrency"] ?? env.BENCH_APPLY_CONCURRENCY ?? "16", "apply-concurrency", 1),
+    phases: phases as Phase[],
+    out: values.out ?? env.BENCH_OUT ?? "bench/results.json",
+    ...(cpuProfDir ? { cpuProfDir } : {}),
+    convergeTimeoutSeconds: int(values["converge-timeout"] ?? env.BENCH_CONVERGE_TIMEOUT ?? "900", "converge-timeout", 10),
+  };
+}
