@@ -1,10 +1,10 @@
 // Fleets of objects of every kind for the reliability scenarios, and the moto ids they need.
-import { execFile, execFileSync } from "node:child_process";
 import { CreateListenerCommand, CreateLoadBalancerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { execFile, execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { API_VERSION, GROUP, VERSION } from "../../src/api/common.js";
 import type { ManagedObject } from "../../src/runtime/driver.js";
@@ -167,15 +167,17 @@ export async function kubectlOnAsync(target: Kubectl, args: string[], input?: st
   });
 }
 
-export async function applyManifestsAsync(target: Kubectl, namespace: string, manifests: readonly Manifest[]): Promise<void> {
-  const items = manifests.map((m) => ({ ...m, metadata: { ...m.metadata, namespace } }));
-  await kubectlOnAsync(target, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+/** The manifests as one List in `namespace`, for one `kubectl apply`. */
+function listIn(namespace: string, manifests: readonly Manifest[]): string {
+  return JSON.stringify({ apiVersion: "v1", kind: "List", items: manifests.map((m) => ({ ...m, metadata: { ...m.metadata, namespace } })) });
 }
 
 export function applyManifests(target: Kubectl, namespace: string, manifests: readonly Manifest[]): void {
-  if (manifests.length === 0) return;
-  const items = manifests.map((m) => ({ ...m, metadata: { ...m.metadata, namespace } }));
-  kubectlOn(target, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+  if (manifests.length > 0) kubectlOn(target, ["apply", "-f", "-"], listIn(namespace, manifests));
+}
+
+export async function applyManifestsAsync(target: Kubectl, namespace: string, manifests: readonly Manifest[]): Promise<void> {
+  if (manifests.length > 0) await kubectlOnAsync(target, ["apply", "-f", "-"], listIn(namespace, manifests));
 }
 
 /** Every object of every kind in the namespace, from the API server. */

@@ -240,6 +240,9 @@ export async function awsFaults(stack: StackInfo, opts: AwsFaultsOptions): Promi
     const deadline = Date.now() + Math.max(60_000, (opts.minFaultyMs ?? 0) + 30_000);
     while (((await op.metric("ecs_operator_workqueue_retries_total")) < minRetries || Date.now() - started < (opts.minFaultyMs ?? 0)) && Date.now() < deadline) await sleep(1000);
     const faultyPhaseMs = Date.now() - started;
+    // A transient failure says nothing about the resource: Ready stays as it was (only Synced says it).
+    const lostReady = (await listObjects(stack, namespace)).filter((o) => !isConverged(o)).map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(lostReady, "objects that lost Ready under the faults").toEqual([]);
     await proxy.clearFaults(accountId);
     const faultCounts = await proxy.counts(accountId);
     const all = totalsFor(faultCounts, "*");

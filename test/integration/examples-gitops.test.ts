@@ -63,7 +63,8 @@ describe("the examples, as make demo and Argo CD use them", () => {
     await sleep(2000);
     await proxy.reset(accountId);
     await sleep(8000);
-    expect(writeCalls(await proxy.counts(accountId))).toBe(0);
+    const counts = await proxy.counts(accountId);
+    expect(writeCalls(counts), JSON.stringify(counts)).toBe(0);
   });
 
   it("are Healthy by the Argo CD health check, on the live objects", () => {
