@@ -94,10 +94,7 @@ async function converge<Obj extends ManagedObject, Deps, Observed>(obj: Obj, dri
   if (!observation.exists) {
     const created = await driver.create(obj, deps);
     ctx.events.normal(obj, "Created", `created ${driver.kind} in AWS`);
-    // Look again rather than assume: a create call may not take every field (an emulator, an
-    // API that ignores some inputs at create), and Ready must mean "matches the spec".
-    const after = await driver.observe(obj, deps);
-    current = after.exists ? after : { exists: true, ownership: "ours", differences: [], observed: created };
+    current = { exists: true, ownership: "ours", differences: [], observed: created };
   } else if (observation.ownership === "foreign") {
     return conflict(obj, driver, "an AWS resource of this name is owned by another object (its ecs-operator.dev/uid tag differs); it is left untouched", ctx);
   } else if (observation.ownership === "unowned") {

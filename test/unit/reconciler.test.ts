@@ -95,7 +95,7 @@ describe("reconcile", () => {
   it("adds the finalizer before creating, then reports Ready and Synced and requeues for the re-check", async () => {
     const h = harness(undefined);
     const result = await reconcile(object(), h.driver, h.ctx);
-    expect(h.calls).toEqual(["addFinalizer", "observe", "create", "observe"]);
+    expect(h.calls).toEqual(["addFinalizer", "observe", "create"]);
     expect(h.finalizers).toEqual([FINALIZER]);
     expect(condition(h.statuses[0], "Ready")).toMatchObject({ status: "True", reason: "Available", observedGeneration: 1 });
     expect(condition(h.statuses[0], "Synced")).toMatchObject({ status: "True" });
@@ -103,21 +103,6 @@ describe("reconcile", () => {
     expect(h.events).toEqual([{ type: "Normal", reason: "Created" }]);
     // The next grid point of the 60 s resync after 00:00:00, plus half of the 5 s spread.
     expect(result).toEqual({ outcome: "success", requeueAfterMs: 62_500 });
-  });
-
-  it("sets at once what the create call did not take, before reporting Ready", async () => {
-    const h = harness(undefined);
-    const lossy = { ...h.driver, create: async (obj: Parameters<typeof h.driver.create>[0], deps: null) => ({ ...(await h.driver.create(obj, deps)), value: "dropped" }) };
-    // The in-memory AWS keeps what create stored; make it lose the value like an emulator would.
-    const dropping = { ...lossy, create: async (obj: Parameters<typeof h.driver.create>[0], deps: null) => {
-      const created = await lossy.create(obj, deps);
-      await h.driver.update({ ...obj, spec: { ...obj.spec, value: "dropped" } }, deps, created);
-      return created;
-    } };
-    await reconcile(object(), dropping, h.ctx);
-    expect(h.calls.slice(-2)).toEqual(["observe", "update"]);
-    expect(h.remote()?.value).toBe("a");
-    expect(condition(h.statuses.at(-1), "Ready")).toMatchObject({ status: "True" });
   });
 
   it("writes no status when nothing changed", async () => {

@@ -114,6 +114,12 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
 
     async create(obj, deps) {
       await awsCall("CreateService", () => ecs.send(new CreateServiceCommand(createServiceInput(obj, deps))));
+      const created = await reread(obj, deps, obj.spec.forceNewDeployment);
+      // Ready must mean "matches the spec": set at once what CreateService did not take (moto
+      // drops deploymentConfiguration, placement and more; AWS takes all, so this is a no-op there).
+      const diff = diffService(obj, deps, created);
+      if (Object.keys(diff.update).length === 0) return created;
+      await awsCall("UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster: deps.cluster, service: serviceName(obj), ...diff.update })));
       return reread(obj, deps, obj.spec.forceNewDeployment);
     },
 
