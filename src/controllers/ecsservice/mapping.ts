@@ -145,7 +145,12 @@ export function diffService(obj: EcsService, deps: ServiceDeps, observed: Observ
       if (!sameTaskDefinition(deps.taskDefinition, service.taskDefinition) && observed.failedTaskDefinition !== deps.taskDefinition) update[field] = value;
       continue;
     }
-    const have = setFieldsOnly(value, (service as Record<string, unknown>)[field]);
+    const reported = (service as Record<string, unknown>)[field];
+    // A field missing from the answer (not empty: missing) cannot be compared: AWS reports every
+    // field it keeps, and an emulator that drops one (moto: placement) must not cause an
+    // UpdateService on every re-check.
+    if (reported === undefined && field !== "desiredCount") continue;
+    const have = setFieldsOnly(value, reported);
     if (JSON.stringify(normalised(field, value)) !== JSON.stringify(normalised(field, have))) update[field] = value;
   }
   const immutable: string[] = [];
