@@ -2,6 +2,7 @@
 // the other kinds wired the way an application would wire them (a service behind a target group
 // that a listener rule forwards to, registered in Cloud Map).
 import { GROUP, VERSION } from "../src/api/common.js";
+import { pluralOf } from "../src/api/index.js";
 
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
@@ -13,15 +14,7 @@ export interface Manifest {
 }
 
 /** Collection names, for the watches that track readiness. */
-export const PLURALS: Record<string, string> = {
-  EcsCluster: "ecsclusters",
-  TaskDefinition: "taskdefinitions",
-  EcsService: "ecsservices",
-  TargetGroup: "targetgroups",
-  ListenerRule: "listenerrules",
-  CloudMapNamespace: "cloudmapnamespaces",
-  CloudMapService: "cloudmapservices",
-};
+export const PLURALS: Record<string, string> = pluralOf;
 
 export interface FleetSize {
   /** TaskDefinition + EcsService pairs. */

@@ -17,3 +17,6 @@ export const kinds: KindDefinition[] = [
   cloudMapServiceKind,
   ecsServiceKind,
 ];
+
+/** Collection (plural) names by kind, for tools that list or watch every kind. */
+export const pluralOf: Record<string, string> = Object.fromEntries(kinds.map((k) => [k.kind, k.plural]));

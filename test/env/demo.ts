@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseAllDocuments } from "yaml";
-import { kinds } from "../../src/api/index.js";
+import { pluralOf } from "../../src/api/index.js";
 import type { ManagedObject } from "../../src/runtime/driver.js";
 import { defaultSecurityGroup, defaultVpc, testAwsClients, vpcSubnets } from "./aws.js";
 import { kubectl } from "./kube.js";
@@ -30,7 +30,6 @@ export interface DemoResult {
   notReady: string[];
 }
 
-const PLURALS: Record<string, string> = Object.fromEntries(kinds.map((k) => [k.kind, k.plural]));
 
 /**
  * The examples as a newcomer would run them: an ALB and listener stand in for the user's own,
@@ -66,7 +65,7 @@ export async function runDemo(stack: StackInfo, opts: { namespace: string; accou
         .replaceAll(PLACEHOLDERS.securityGroup, securityGroup)
         .replace(PLACEHOLDERS.listener, listenerArn),
     );
-  const objects = manifests.flatMap((text) => parseAllDocuments(text).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null)).filter((o) => o?.kind !== undefined && PLURALS[o.kind]);
+  const objects = manifests.flatMap((text) => parseAllDocuments(text).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string } } | null)).filter((o) => o?.kind !== undefined && pluralOf[o.kind]);
   log(`applying ${String(objects.length)} objects from examples/`);
   const applied = manifests.join("\n---\n").replace(/^(metadata:\n)/gm, `$1  namespace: ${namespace}\n`);
   // Server-side apply, as Argo CD does with ServerSideApply=true.
@@ -76,7 +75,7 @@ export async function runDemo(stack: StackInfo, opts: { namespace: string; accou
   let notReady: string[] = [];
   for (;;) {
     notReady = [];
-    for (const [kind, plural] of Object.entries(PLURALS)) {
+    for (const [kind, plural] of Object.entries(pluralOf)) {
       const list = JSON.parse(kubectl(stack, ["get", plural, "-n", namespace, "-o", "json"])) as { items: ManagedObject[] };
       for (const obj of list.items) {
         const ready = obj.status?.conditions?.find((c) => c.type === "Ready");

@@ -1,4 +1,5 @@
 // Fleets of objects of every kind for the reliability scenarios, and the moto ids they need.
+import { pluralOf } from "../../src/api/index.js";
 import { CreateListenerCommand, CreateLoadBalancerCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { execFile, execFileSync } from "node:child_process";
@@ -15,15 +16,8 @@ import type { StackInfo } from "./stack.js";
 export const KINDS = ["EcsCluster", "TaskDefinition", "TargetGroup", "CloudMapNamespace", "CloudMapService", "ListenerRule", "EcsService"] as const;
 export type Kind = (typeof KINDS)[number];
 
-export const PLURALS: Record<Kind, string> = {
-  EcsCluster: "ecsclusters",
-  TaskDefinition: "taskdefinitions",
-  EcsService: "ecsservices",
-  TargetGroup: "targetgroups",
-  ListenerRule: "listenerrules",
-  CloudMapNamespace: "cloudmapnamespaces",
-  CloudMapService: "cloudmapservices",
-};
+/** Collection names by kind, from the API definitions. */
+export const PLURALS = pluralOf as Record<Kind, string>;
 
 /** A manifest as the tests write it: kind, name and spec (the namespace is set on apply). */
 export interface Manifest {

@@ -14,6 +14,7 @@ import { AwsProxyControl, callsTo, type CallCounts, totalsFor, writeCalls } from
 import { checkExactlyOnce, CREATE_OPERATIONS, listAwsResources, type AwsResource } from "./aws-inventory.js";
 import { testAwsClients, uniqueAccountId } from "./aws.js";
 import { operatorUnderChartRbac } from "./chart-rbac.js";
+import { seededRandom } from "./aws-proxy.js";
 import { applyManifests, applyManifestsAsync, countByKind, exampleManifests, fleet, isConverged, KINDS, kubectlOn, kubectlOnAsync, listObjects, PLURALS, prepareAccount, unit, waitConverged, type Kind, type Manifest, type MotoIds } from "./fleet.js";
 import { startControlPlane } from "./controlplane.js";
 import { installCrds, loadCrdFiles } from "./crds.js";
@@ -32,18 +33,6 @@ export function report(scenario: string, figures: Figures): void {
 
 export function logger(scenario: string): (line: string) => void {
   return (line) => process.stdout.write(`[reliability] ${scenario}: ${line}\n`);
-}
-
-/** mulberry32: small, fast and good enough to pick kill moments reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** RELIABILITY_SEED replays a run; otherwise a fresh seed, printed by the scenario. */
