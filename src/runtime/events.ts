@@ -1,6 +1,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { ManagedObject } from "./driver.js";
+import { FIELD_MANAGER } from "./identity.js";
 
 export interface EventRecorder {
   normal(obj: ManagedObject, reason: string, message: string): void;
@@ -13,7 +14,7 @@ interface Recorded {
   count: number;
 }
 
-const COMPONENT = "ecs-operator";
+const COMPONENT = FIELD_MANAGER;
 /** Repeats of one event within this window bump a count instead of adding an object, as kubelet does. */
 const AGGREGATION_WINDOW_MS = 10 * 60 * 1000;
 const MAX_MESSAGE = 1024;
@@ -35,7 +36,7 @@ export function kubeEventRecorder(kubeConfig: KubeConfig, logger: Logger): Event
       seen.count += 1;
       seen.at = now.getTime();
       await api.patchNamespacedEvent(
-        { name: seen.name, namespace: seen.namespace, body: { count: seen.count, lastTimestamp: now } },
+        { name: seen.name, namespace: seen.namespace, fieldManager: FIELD_MANAGER, body: { count: seen.count, lastTimestamp: now } },
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
       ).catch(() => undefined);
       return;
@@ -53,7 +54,7 @@ export function kubeEventRecorder(kubeConfig: KubeConfig, logger: Logger): Event
       lastTimestamp: now,
       count: 1,
     };
-    const created = await api.createNamespacedEvent({ namespace: obj.metadata.namespace, body: event });
+    const created = await api.createNamespacedEvent({ namespace: obj.metadata.namespace, fieldManager: FIELD_MANAGER, body: event });
     recent.set(key, { name: created.metadata.name ?? "", namespace: obj.metadata.namespace, count: 1, at: now.getTime() });
     if (recent.size > 10_000) recent.delete(recent.keys().next().value ?? "");
   };

@@ -4,6 +4,7 @@ import { ApiException, CoordinationV1Api, V1LeaseSpec, V1MicroTime, type KubeCon
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino, type Logger } from "pino";
+import { FIELD_MANAGER } from "./identity.js";
 
 export interface LeaderElectionOptions {
   kubeConfig: KubeConfig;
@@ -78,6 +79,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     try {
       const lease = await api.createNamespacedLease({
         namespace,
+        fieldManager: FIELD_MANAGER,
         body: { metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 } },
       });
       observe(lease);
@@ -111,7 +113,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     try {
       // The resourceVersion just read makes this a compare-and-swap: if anyone wrote the lease in
       // between, the API server answers 409 and the next attempt looks again.
-      observe(await api.replaceNamespacedLease({ name, namespace, body: lease }));
+      observe(await api.replaceNamespacedLease({ name, namespace, fieldManager: FIELD_MANAGER, body: lease }));
       return "ours";
     } catch (err) {
       if (hasStatus(err, 409)) return "conflict";
@@ -130,7 +132,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     spec.leaseDurationSeconds = 1;
     spec.acquireTime = now;
     spec.renewTime = now;
-    await api.replaceNamespacedLease({ name, namespace, body: lease });
+    await api.replaceNamespacedLease({ name, namespace, fieldManager: FIELD_MANAGER, body: lease });
   };
 
   const pause = (ms: number): Promise<void> => sleep(ms, undefined, { signal: stopping.signal }).catch(() => undefined);

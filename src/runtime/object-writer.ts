@@ -1,5 +1,6 @@
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { ManagedObject, ManagedStatus } from "./driver.js";
+import { FIELD_MANAGER } from "./identity.js";
 
 /**
  * Our copy of the object was stale: a compare-and-swap (JSON patch `test`, resourceVersion)
@@ -26,7 +27,7 @@ export interface WriteCounter {
 export function customObjectWriter(kubeConfig: KubeConfig, resource: { group: string; version: string; plural: string }, counter?: WriteCounter): ObjectWriter {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const jsonPatch = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch);
-  const target = (obj: ManagedObject) => ({ ...resource, namespace: obj.metadata.namespace, name: obj.metadata.name });
+  const target = (obj: ManagedObject) => ({ ...resource, namespace: obj.metadata.namespace, name: obj.metadata.name, fieldManager: FIELD_MANAGER });
   return {
     async addFinalizer(obj, finalizer) {
       // The resourceVersion test makes this a compare-and-swap: a concurrent writer's change to

@@ -59,6 +59,19 @@ describe("the examples, as make demo and Argo CD use them", () => {
     expect(output).toBe("");
   });
 
+  it("show the operator as the manager of their status and finalizer only, never of the spec", () => {
+    interface ManagedFieldsEntry { manager?: string; operation?: string; subresource?: string; fieldsV1?: Record<string, unknown> }
+    const items = (JSON.parse(kubectl(stack, ["get", "ecs", "-n", namespace, "-o", "json", "--show-managed-fields"])) as { items: (ManagedObject & { metadata: { managedFields?: ManagedFieldsEntry[] } })[] }).items;
+    expect(items.length).toBeGreaterThanOrEqual(11);
+    for (const obj of items) {
+      const ours = (obj.metadata.managedFields ?? []).filter((entry) => entry.manager === "ecs-operator");
+      const where = `${obj.kind}/${obj.metadata.name}`;
+      expect(ours.map((entry) => entry.subresource ?? "main").sort(), where).toEqual(["main", "status"]);
+      expect(Object.keys(ours.find((entry) => entry.subresource === undefined)?.fieldsV1 ?? {}), `${where}: main resource fields`).toEqual(["f:metadata"]);
+      expect((obj.metadata.managedFields ?? []).map((entry) => entry.manager), where).not.toContain("node-fetch");
+    }
+  });
+
   it("make no AWS write once converged (promise 2)", async () => {
     await sleep(2000);
     await proxy.reset(accountId);
