@@ -22,11 +22,3 @@ export async function describeElbv2Tags(elbv2: ElasticLoadBalancingV2Client, arn
   }
   return tags;
 }
-
-/**
- * Whether an SDK error is one of the named AWS errors. The SDK names ELBv2's errors after their
- * modelled shapes ("TargetGroupNotFoundException"), not the wire codes ("TargetGroupNotFound").
- */
-export function isAwsError(err: unknown, ...names: string[]): boolean {
-  return typeof err === "object" && err !== null && "name" in err && typeof err.name === "string" && names.includes(err.name);
-}

@@ -1,7 +1,7 @@
 import { ElasticLoadBalancingV2Client, ElasticLoadBalancingV2ServiceException } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
-import { describeElbv2Tags, isAwsError } from "../../src/aws/elbv2.js";
-import { classifyAwsError } from "../../src/aws/errors.js";
+import { describeElbv2Tags } from "../../src/aws/elbv2.js";
+import { classifyAwsError, isAwsError } from "../../src/aws/errors.js";
 
 /** An ELBv2 error as the SDK deserialises it: named after the modelled shape, not the wire code. */
 function elbv2Error(name: string, status = 400): ElasticLoadBalancingV2ServiceException {

@@ -1,10 +1,9 @@
 import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
 import type { EcsService } from "../../api/ecsservice.js";
 import { BatchedReader } from "../../aws/batched-reader.js";
-import { isAwsError } from "../../aws/elbv2.js";
-import { awsCall } from "../../aws/errors.js";
+import { awsCall, isAwsError } from "../../aws/errors.js";
 import { fromLowerTagList, ownershipOf, toLowerTagList } from "../../aws/tags.js";
-import { isReady } from "../../runtime/conditions.js";
+import { readyStatusField } from "../dependencies.js";
 import type { Driver, Resolution } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
 import type { DriverSettings, Lookup } from "../index.js";
@@ -46,9 +45,8 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
         .map((s) => s?.serviceName ?? ""),
   });
 
-  const dependency = <T>(kind: string, namespace: string, name: string, pick: (status: Record<string, unknown>) => T | undefined): { value: T } | { waitingFor: string } => {
-    const obj = lookup.get(kind, namespace, name);
-    const value = obj && isReady(obj.status, obj.metadata.generation) ? pick(obj.status ?? {}) : undefined;
+  const dependency = (kind: string, namespace: string, name: string, field: string): { value: string } | { waitingFor: string } => {
+    const value = readyStatusField(lookup.get(kind, namespace, name), field);
     return value === undefined ? { waitingFor: `${kind} ${namespace}/${name}` } : { value };
   };
 
@@ -88,15 +86,15 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
         return { ready: true, deps: { cluster, taskDefinition: "", targetGroupArns: [], registryArns: [] } };
       }
       const waiting: string[] = [];
-      const take = <T>(r: { value: T } | { waitingFor: string }, fallback: T): T => {
+      const take = (r: { value: string } | { waitingFor: string }, fallback: string): string => {
         if ("value" in r) return r.value;
         waiting.push(r.waitingFor);
         return fallback;
       };
-      const cluster = s.cluster ?? take(dependency("EcsCluster", ns, s.clusterRef?.name ?? "", (st) => st.clusterName as string | undefined), "");
-      const taskDefinition = s.taskDefinition ?? take(dependency("TaskDefinition", ns, s.taskDefinitionRef?.name ?? "", (st) => st.taskDefinitionArn as string | undefined), "");
-      const targetGroupArns = (s.loadBalancers ?? []).map((lb) => lb.targetGroupArn ?? take(dependency("TargetGroup", ns, lb.targetGroupRef?.name ?? "", (st) => st.arn as string | undefined), ""));
-      const registryArns = (s.serviceRegistries ?? []).map((r) => r.registryArn ?? take(dependency("CloudMapService", ns, r.cloudMapServiceRef?.name ?? "", (st) => st.arn as string | undefined), ""));
+      const cluster = s.cluster ?? take(dependency("EcsCluster", ns, s.clusterRef?.name ?? "", "clusterName"), "");
+      const taskDefinition = s.taskDefinition ?? take(dependency("TaskDefinition", ns, s.taskDefinitionRef?.name ?? "", "taskDefinitionArn"), "");
+      const targetGroupArns = (s.loadBalancers ?? []).map((lb) => lb.targetGroupArn ?? take(dependency("TargetGroup", ns, lb.targetGroupRef?.name ?? "", "arn"), ""));
+      const registryArns = (s.serviceRegistries ?? []).map((r) => r.registryArn ?? take(dependency("CloudMapService", ns, r.cloudMapServiceRef?.name ?? "", "arn"), ""));
       if (waiting.length > 0) return { ready: false, waitingFor: waiting.join(", ") };
       return { ready: true, deps: { cluster, taskDefinition, targetGroupArns, registryArns } };
     },

@@ -10,8 +10,8 @@ import {
   type Rule,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ListenerRule } from "../../api/listenerrule.js";
-import { describeElbv2Tags, isAwsError } from "../../aws/elbv2.js";
-import { awsCall } from "../../aws/errors.js";
+import { describeElbv2Tags } from "../../aws/elbv2.js";
+import { awsCall, isAwsError } from "../../aws/errors.js";
 import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
 import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";

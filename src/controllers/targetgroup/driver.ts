@@ -12,8 +12,8 @@ import {
   type TargetGroup as AwsTargetGroup,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { TargetGroup } from "../../api/targetgroup.js";
-import { describeElbv2Tags, isAwsError } from "../../aws/elbv2.js";
-import { awsCall } from "../../aws/errors.js";
+import { describeElbv2Tags } from "../../aws/elbv2.js";
+import { awsCall, isAwsError } from "../../aws/errors.js";
 import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
 import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
