@@ -5,6 +5,7 @@ import { createAwsClients } from "./aws/clients.js";
 import { instrumentClient } from "./aws/instrument.js";
 import { limitClient, ratesFrom, type TokenBucket } from "./aws/rate-limits.js";
 import type { OperatorConfig } from "./config.js";
+import { referrersCanSee } from "./controllers/dependencies.js";
 import { registrations, type KindRegistration, type Lookup } from "./controllers/index.js";
 import { startController, type Controller } from "./runtime/controller.js";
 import type { ManagedObject } from "./runtime/driver.js";
@@ -60,11 +61,11 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
   };
   const refOf = (obj: ManagedObject): ObjectRef => ({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name });
   /** Keeps the reference index current and wakes whoever depends on a changed object. */
-  const onObjectChange = (registration: KindRegistration) => (obj: ManagedObject, removed: boolean) => {
+  const onObjectChange = (registration: KindRegistration) => (obj: ManagedObject, removed: boolean, previous?: ManagedObject) => {
     const self = refOf(obj);
     if (removed) references.remove(self).forEach(wake);
     else if (registration.references) references.set(self, registration.references(obj));
-    references.referrersOf(self).forEach(wake);
+    if (removed || referrersCanSee(registration.referencedStatusFields, obj, previous)) references.referrersOf(self).forEach(wake);
   };
   const blockingReferrers = (obj: ManagedObject): string[] =>
     references.referrersOf(refOf(obj)).filter((r) => lookup.get(r.kind, r.namespace, r.name) !== undefined).map((r) => `${r.kind} ${r.namespace}/${r.name}`);

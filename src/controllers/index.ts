@@ -40,6 +40,13 @@ export interface KindRegistration {
    * once, and none of them is deleted in AWS while it still exists (promise 6).
    */
   references?(obj: ManagedObject): ObjectRef[];
+  /**
+   * The status fields other kinds read from this one through their references (its identities,
+   * read with readyStatusField). Objects that refer to it are woken only when one of these, or
+   * its readiness, changes: a cluster's task counts or a target group's health move all day and
+   * must not wake a thousand services. Absent: every change wakes them.
+   */
+  referencedStatusFields?: readonly string[];
 }
 
 /**
@@ -47,19 +54,20 @@ export interface KindRegistration {
  * the runtime hands each one only objects of that kind (one controller per kind).
  */
 export const registrations: KindRegistration[] = [
-  { definition: ecsClusterKind, driver: (clients) => ecsClusterDriver(clients.ecs) },
-  { definition: taskDefinitionKind, driver: (clients, lookup, settings) => taskDefinitionDriver(clients.ecs, lookup, settings) },
-  { definition: targetGroupKind, driver: (clients) => targetGroupDriver(clients.elbv2) },
+  { definition: ecsClusterKind, driver: (clients) => ecsClusterDriver(clients.ecs), referencedStatusFields: ["clusterName"] },
+  { definition: taskDefinitionKind, driver: (clients, lookup, settings) => taskDefinitionDriver(clients.ecs, lookup, settings), referencedStatusFields: ["taskDefinitionArn"] },
+  { definition: targetGroupKind, driver: (clients) => targetGroupDriver(clients.elbv2), referencedStatusFields: ["arn"] },
   {
     definition: listenerRuleKind,
     driver: (clients, lookup) => listenerRuleDriver(clients.elbv2, lookup),
     references: (obj) => ruleReferences(obj as ListenerRule),
   },
-  { definition: cloudMapNamespaceKind, driver: (clients) => cloudMapNamespaceDriver(clients.serviceDiscovery) },
+  { definition: cloudMapNamespaceKind, driver: (clients) => cloudMapNamespaceDriver(clients.serviceDiscovery), referencedStatusFields: ["id"] },
   {
     definition: cloudMapServiceKind,
     driver: (clients, lookup) => cloudMapServiceDriver(clients.serviceDiscovery, lookup),
     references: (obj) => cloudMapServiceReferences(obj as CloudMapService),
+    referencedStatusFields: ["arn"],
   },
   {
     definition: ecsServiceKind,

@@ -27,8 +27,11 @@ export interface ControllerOptions<Obj extends ManagedObject> {
   logger: Logger;
   metrics: Metrics;
   events: EventRecorder;
-  /** Called on every change of an object of this kind (status included) and on its removal. */
-  onObjectChange?: (obj: Obj, removed: boolean) => void;
+  /**
+   * Called on every change of an object of this kind (status included) and on its removal;
+   * `previous` is the cached object before an update (absent when it was added or removed).
+   */
+  onObjectChange?: (obj: Obj, removed: boolean, previous?: Obj) => void;
   /**
    * Workers start only when this resolves: the operator passes "every kind's cache has synced",
    * so that no reconcile decides on a half-built reference index (e.g. deletes a target group
@@ -91,7 +94,7 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
       },
       onUpdate: (obj, old) => {
         if (obj.metadata.generation !== old.metadata.generation || obj.metadata.deletionTimestamp !== old.metadata.deletionTimestamp) wake(obj);
-        opts.onObjectChange?.(obj, false);
+        opts.onObjectChange?.(obj, false, old);
       },
       onDelete: (obj) => {
         opts.onObjectChange?.(obj, true);
