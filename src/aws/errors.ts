@@ -40,6 +40,18 @@ const TRANSIENT_CLIENT_FAULTS = new Set([
 ]);
 
 /**
+ * Rejections whose error name says "bad input" but whose cause is another resource that is not
+ * there yet: AWS accepts the same call once it is. Terminal would stall the object until the
+ * user edits the spec, which is wrong when everything is applied at once (kubectl, Argo CD).
+ */
+const WAITING_ON_ANOTHER_RESOURCE: { name: string; message: RegExp }[] = [
+  // CreateService with a target group whose listener rule is still being created.
+  { name: "InvalidParameterException", message: /does not have an associated load balancer/i },
+  // The first ECS call in a fresh account: AWS creates the service-linked role asynchronously.
+  { name: "InvalidParameterException", message: /unable to assume the service linked role/i },
+];
+
+/**
  * Sorts an AWS SDK error into the reconciler's classes. A client fault that is not known to be
  * transient means AWS rejected the input: terminal, with AWS's own message for the condition.
  */
@@ -50,6 +62,9 @@ export function classifyAwsError(err: unknown, operation: string): ReconcileErro
   const message = `${operation}: ${name}: ${e.message ?? String(err)}`;
   if (THROTTLING.has(name) || e.$retryable?.throttling === true || e.$metadata?.httpStatusCode === 429) {
     return new ReconcileError(message, "throttled", "Throttled", { cause: err });
+  }
+  if (WAITING_ON_ANOTHER_RESOURCE.some((w) => w.name === name && w.message.test(e.message ?? ""))) {
+    return new ReconcileError(message, "retryable", "WaitingForDependency", { cause: err });
   }
   if (e.$fault === "client" && !TRANSIENT_CLIENT_FAULTS.has(name) && e.$metadata?.httpStatusCode !== undefined && e.$metadata.httpStatusCode < 500) {
     return new ReconcileError(message, "terminal", "InvalidSpec", { cause: err });

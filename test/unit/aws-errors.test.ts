@@ -35,4 +35,18 @@ describe("classifyAwsError", () => {
     expect(classifyAwsError(sdkError("ClusterContainsServicesException", "client", 400), "DeleteCluster").errorClass).toBe("retryable");
     expect(classifyAwsError(sdkError("ResourceInUse", "client", 400), "DeleteTargetGroup").errorClass).toBe("retryable");
   });
+
+  it("retries, as waiting for a dependency, an input AWS rejects only because another resource is not there yet", () => {
+    const noLoadBalancer = classifyAwsError(
+      sdkError("InvalidParameterException", "client", 400, "The target group with targetGroupArn arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef does not have an associated load balancer."),
+      "CreateService",
+    );
+    expect(noLoadBalancer.errorClass).toBe("retryable");
+    expect(noLoadBalancer.reason).toBe("WaitingForDependency");
+    expect(noLoadBalancer.message).toContain("does not have an associated load balancer");
+    const roleNotYet = classifyAwsError(sdkError("InvalidParameterException", "client", 400, "Unable to assume the service linked role. Please verify that the ECS service linked role exists."), "CreateService");
+    expect(roleNotYet.errorClass).toBe("retryable");
+    // The same error name with another message is still a rejected input.
+    expect(classifyAwsError(sdkError("InvalidParameterException", "client", 400, "Invalid revision number."), "CreateService").errorClass).toBe("terminal");
+  });
 });
