@@ -387,7 +387,7 @@ export function parseWatchLine<T extends KubernetesObject>(line: string): WatchE
   if (typeof resourceVersion !== "string") throw new SyntaxError(`watch event without a resourceVersion: ${line.slice(0, 200)}`);
   if (type === "BOOKMARK") return { type, resourceVersion };
   if ((type === "ADDED" || type === "MODIFIED" || type === "DELETED") && typeof name === "string") {
-    return { type, object: object as T, resourceVersion };
+    return { type, object: withoutManagedFields(object) as T, resourceVersion };
   }
   throw new SyntaxError(`unexpected watch event: ${line.slice(0, 200)}`);
 }
@@ -409,10 +409,21 @@ export function parseListPage<T extends KubernetesObject>(body: string): ListPag
   const kind = typeof list.kind === "string" && list.kind.endsWith("List") ? list.kind.slice(0, -"List".length) : undefined;
   const items = (list.items as unknown[]).map((item) => {
     if (!isRecord(item)) throw new SyntaxError("a list item is not an object");
-    return { apiVersion, kind, ...item } as T;
+    return { apiVersion, kind, ...withoutManagedFields(item) } as T;
   });
   const token = list.metadata.continue;
   return { items, resourceVersion: list.metadata.resourceVersion, continue: typeof token === "string" && token !== "" ? token : undefined };
+}
+
+/**
+ * The object without metadata.managedFields: no handler reads them and they are over half of a
+ * typical object, so keeping them would double the cache (client-go's informers drop them the
+ * same way, with TransformStripManagedFields).
+ */
+function withoutManagedFields(obj: Record<string, unknown>): Record<string, unknown> {
+  if (!isRecord(obj.metadata) || !("managedFields" in obj.metadata)) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

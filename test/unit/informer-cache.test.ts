@@ -65,6 +65,15 @@ describe("parseWatchLine", () => {
     expect(parseWatchLine(JSON.stringify({ type: "BOOKMARK", object: { kind: "ConfigMap", metadata: { resourceVersion: "40" } } }))).toEqual({ type: "BOOKMARK", resourceVersion: "40" });
   });
 
+  it("drops metadata.managedFields, which no handler reads, and keeps the rest of the metadata", () => {
+    const managedFields = [{ manager: "kubectl", operation: "Apply", fieldsV1: { "f:spec": {} } }];
+    const obj = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "ns", resourceVersion: "12", uid: "u", managedFields }, data: { k: "v" } };
+    const event = parseWatchLine(JSON.stringify({ type: "ADDED", object: obj }));
+    expect(event).toEqual({ type: "ADDED", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", namespace: "ns", resourceVersion: "12", uid: "u" }, data: { k: "v" } }, resourceVersion: "12" });
+    const page = parseListPage(JSON.stringify({ apiVersion: "v1", kind: "ConfigMapList", metadata: { resourceVersion: "13" }, items: [obj] }));
+    expect(page.items[0]?.metadata).toEqual({ name: "a", namespace: "ns", resourceVersion: "12", uid: "u" });
+  });
+
   it("turns an ERROR event into an error with the Status code", () => {
     const event = parseWatchLine(JSON.stringify({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired", message: "too old resource version: 5 (90)" } }));
     expect(event.type).toBe("ERROR");
