@@ -66,6 +66,7 @@ export function startOperatorFor(ctx: RunContext, dep: Deployment, label: string
     resyncSeconds: ctx.opts.resyncSeconds,
     logDir: ctx.logDir,
     label: `run${String(ctx.run)}-${label}`,
+    awsRateOverrides: ctx.opts.awsRateOverrides,
     ...(ctx.opts.cpuProfDir ? { cpuProfDir: ctx.opts.cpuProfDir } : {}),
   });
 }

@@ -20,6 +20,8 @@ export interface OperatorSettings {
   /** Names the log and profile files. */
   label: string;
   cpuProfDir?: string;
+  /** ECS_OPERATOR_AWS_RATES: the quotas its client-side buckets keep under. */
+  awsRateOverrides: string;
 }
 
 export interface BenchOperator {
@@ -61,6 +63,7 @@ export async function startBuiltOperator(stack: StackInfo, settings: OperatorSet
     AWS_ACCESS_KEY_ID: settings.accountId,
     AWS_SECRET_ACCESS_KEY: "bench",
     AWS_REGION: stack.region,
+    ECS_OPERATOR_AWS_RATES: settings.awsRateOverrides,
   });
   const pid = proc.child.pid ?? -1;
   const memory = new MemorySampler(pid);

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { ratesFrom, type Rate } from "../src/aws/rate-limits.js";
 
 export const PHASES = ["cold", "latency", "recheck", "restart", "throttled"] as const;
 export type Phase = (typeof PHASES)[number];
@@ -24,7 +25,21 @@ export interface BenchOptions {
   cpuProfDir?: string;
   /** Give up on a convergence after this long. */
   convergeTimeoutSeconds: number;
+  /**
+   * The AWS quotas the bench models, for the operator's client-side buckets and the proxy's
+   * (AWS's defaults with the overrides given; see BENCH_AWS_RATES in bench/README.md).
+   */
+  awsRates: Record<string, Rate>;
+  /** The overrides alone, as given (ECS_OPERATOR_AWS_RATES of the operator). */
+  awsRateOverrides: string;
 }
+
+/**
+ * An account whose task definition registration quota was raised from AWS's default 1/s to 5/s:
+ * at the default, 1000 registrations alone take (1000 - 20) / 1 = 980 s, which would make the
+ * quota, not the operator, the figure of the cold and throttled phases.
+ */
+export const DEFAULT_AWS_RATE_OVERRIDES = JSON.stringify({ "ecs:taskdefinition-modify": { ratePerSecond: 5, burst: 20 } });
 
 const USAGE = `usage: node --import tsx bench/run.ts [flags]   (or: make bench)
   --n <pairs>              TaskDefinition + EcsService pairs (BENCH_N, default 1000)
@@ -37,7 +52,9 @@ const USAGE = `usage: node --import tsx bench/run.ts [flags]   (or: make bench)
   --phases <list>          subset of ${PHASES.join(",")} (BENCH_PHASES, default all)
   --out <file>             results file (BENCH_OUT, default bench/results.json)
   --cpu-prof <dir>         write the operator's V8 CPU profiles there (BENCH_CPU_PROF)
-  --converge-timeout <s>   (BENCH_CONVERGE_TIMEOUT, default 900)`;
+  --converge-timeout <s>   (BENCH_CONVERGE_TIMEOUT, default 900)
+  --aws-rates <json>       quota overrides by API class, as ECS_OPERATOR_AWS_RATES (BENCH_AWS_RATES,
+                           default ${DEFAULT_AWS_RATE_OVERRIDES}; '{}' for AWS's defaults)`;
 
 function int(text: string, name: string, min: number): number {
   const n = Number(text);
@@ -61,6 +78,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       out: { type: "string" },
       "cpu-prof": { type: "string" },
       "converge-timeout": { type: "string" },
+      "aws-rates": { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -72,6 +90,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const phases = (values.phases ?? env.BENCH_PHASES ?? PHASES.join(",")).split(",").map((p) => p.trim()).filter(Boolean);
   for (const p of phases) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`unknown phase ${p}\n${USAGE}`);
   const cpuProfDir = values["cpu-prof"] ?? env.BENCH_CPU_PROF;
+  const awsRateOverrides = values["aws-rates"] ?? env.BENCH_AWS_RATES ?? DEFAULT_AWS_RATE_OVERRIDES;
   return {
     n,
     mix: int(values.mix ?? env.BENCH_MIX ?? String(Math.max(1, Math.round(n / 100))), "mix", 0),
@@ -84,5 +103,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     out: values.out ?? env.BENCH_OUT ?? "bench/results.json",
     ...(cpuProfDir ? { cpuProfDir } : {}),
     convergeTimeoutSeconds: int(values["converge-timeout"] ?? env.BENCH_CONVERGE_TIMEOUT ?? "900", "converge-timeout", 10),
+    awsRates: ratesFrom(awsRateOverrides),
+    awsRateOverrides,
   };
 }

@@ -89,7 +89,7 @@ export function summarize(opts: BenchOptions, runs: RunResult[]) {
     ...figures,
     mix: opts.mix,
     objects: runs[0]?.objects ?? {},
-    params: { runs: runs.length, workers: opts.workers, resyncSeconds: opts.resyncSeconds, samples: opts.samples, applyConcurrency: opts.applyConcurrency, phases: opts.phases },
+    params: { runs: runs.length, workers: opts.workers, resyncSeconds: opts.resyncSeconds, samples: opts.samples, applyConcurrency: opts.applyConcurrency, phases: opts.phases, awsRateOverrides: JSON.parse(opts.awsRateOverrides) as unknown },
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "", memoryMiB: Math.round(totalmem() / 2 ** 20), node: process.version },
     targets,
     runs,

@@ -36,7 +36,7 @@ export async function coldConverge(ctx: RunContext, dep: Deployment, operator: B
     const counts = await ctx.proxy.counts(dep.accountId);
     const byOperation = callsByOperation(counts, dep.accountId);
     const throttled = Object.values(counts[dep.accountId] ?? {}).reduce((n, c) => n + c.throttled, 0);
-    const floor = floorOf(callsByOperation(counts, dep.accountId, "forwarded"));
+    const floor = floorOf(callsByOperation(counts, dep.accountId, "forwarded"), ctx.opts.awsRates);
     return {
       seconds: round((readyAt - t0) / 1000),
       applySeconds: round((appliedAt - t0) / 1000),

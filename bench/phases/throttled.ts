@@ -26,13 +26,13 @@ export interface ThrottledResult {
  */
 export async function throttledConverge(ctx: RunContext): Promise<ThrottledResult> {
   const dep = await prepareDeployment(ctx, "throttled");
-  const buckets = bucketSpecs();
+  const buckets = bucketSpecs(ctx.opts.awsRates);
   await ctx.proxy.setBuckets(buckets.map(({ match, ratePerSecond, burst }) => ({ match, ratePerSecond, burst })));
   const operator = await startOperatorFor(ctx, dep, "throttled");
   try {
     const cold = await coldConverge(ctx, dep, operator, "throttled");
     const counts = await ctx.proxy.counts(dep.accountId);
-    const floor = floorOf(callsByOperation(counts, dep.accountId, "forwarded"));
+    const floor = floorOf(callsByOperation(counts, dep.accountId, "forwarded"), ctx.opts.awsRates);
     return {
       seconds: cold.seconds,
       floorSeconds: round(floor.seconds),

@@ -9,18 +9,22 @@ export interface Rate {
 
 /**
  * AWS throttles per account and region with token buckets per class of API. These are the
- * classes and default rates the operator keeps under, after the ECS "Request throttling" page
- * (cluster, service, task definition read/modify) and conservative values for ELBv2 and Cloud Map,
- * whose limits AWS does not publish per action. Accounts with raised quotas can raise them with
- * ECS_OPERATOR_AWS_RATES (JSON, same shape).
+ * classes and default rates the operator keeps under: for ECS the published defaults of the
+ * "Request throttling for the Amazon ECS API" page
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html, bucket
+ * size = burst, refill = sustained); for ELBv2 and Cloud Map, which publish no per-action
+ * limits, conservative values. Accounts with raised quotas raise them with
+ * ECS_OPERATOR_AWS_RATES (JSON, same shape), e.g. a task definition registration quota above 1/s.
  */
 export const AWS_API_RATES: Record<string, Rate> = {
   "ecs:cluster-read": { ratePerSecond: 20, burst: 50 },
-  "ecs:cluster-modify": { ratePerSecond: 1, burst: 5 },
+  "ecs:cluster-modify": { ratePerSecond: 1, burst: 20 },
   "ecs:service-read": { ratePerSecond: 20, burst: 100 },
   "ecs:service-modify": { ratePerSecond: 5, burst: 50 },
   "ecs:taskdefinition-read": { ratePerSecond: 20, burst: 50 },
-  "ecs:taskdefinition-modify": { ratePerSecond: 5, burst: 20 },
+  "ecs:taskdefinition-modify": { ratePerSecond: 1, burst: 20 },
+  "ecs:tag-read": { ratePerSecond: 20, burst: 50 },
+  "ecs:tag-modify": { ratePerSecond: 10, burst: 20 },
   "ecs:other": { ratePerSecond: 20, burst: 50 },
   "elasticloadbalancing:read": { ratePerSecond: 10, burst: 40 },
   "elasticloadbalancing:modify": { ratePerSecond: 5, burst: 20 },
@@ -34,6 +38,9 @@ const READ = /^(Describe|List|Get)/;
 export function apiClassOf(service: string, operation: string): string {
   const mode = READ.test(operation) ? "read" : "modify";
   if (service !== "ecs") return `${service}:${mode}`;
+  // Before the others: "UntagResource" would otherwise look like nothing, "TagResource" on a
+  // service like a service write.
+  if (/^(Tag|Untag|ListTagsFor)Resource$/.test(operation)) return `ecs:tag-${mode}`;
   if (/Cluster|CapacityProvider/.test(operation)) return `ecs:cluster-${mode}`;
   if (/TaskDefinition/.test(operation)) return `ecs:taskdefinition-${mode}`;
   if (/Service/.test(operation)) return `ecs:service-${mode}`;

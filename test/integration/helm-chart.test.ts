@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { ratesFrom } from "../../src/aws/rate-limits.js";
 import { uniqueAccountId } from "../env/aws.js";
 import { apply, createTestNamespace, kubeconfigWithToken, kubectl, waitForCondition } from "../env/kube.js";
 import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
@@ -60,12 +61,19 @@ describe("the Helm chart", () => {
       "--set", "aws.endpoint=http://localstack:4566",
       "--set", "leaderElection.enabled=false",
       "--set", "replicaCount=1",
+      "--set", "aws.rateOverrides.ecs:taskdefinition-modify.ratePerSecond=5",
+      "--set", "aws.rateOverrides.ecs:taskdefinition-modify.burst=20",
     ]);
     expect(docs.filter((d) => d.kind === "Role").map((d) => d.metadata.namespace).sort()).toEqual(["team-a", "team-b"]);
     expect(docs.some((d) => d.kind === "ClusterRole")).toBe(false);
     expect(docs.some((d) => d.kind === "ServiceMonitor")).toBe(true);
     expect(JSON.stringify(docs.find((d) => d.kind === "ServiceAccount"))).toContain("role/ecs-operator");
     expect(JSON.stringify(docs.find((d) => d.kind === "Deployment"))).toContain("http://localstack:4566");
+    const env = (docs.find((d) => d.kind === "Deployment")?.spec as { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } }).template.spec.containers[0]?.env ?? [];
+    const rates = env.find((e) => e.name === "ECS_OPERATOR_AWS_RATES")?.value;
+    expect(JSON.parse(rates ?? "null")).toEqual({ "ecs:taskdefinition-modify": { ratePerSecond: 5, burst: 20 } });
+    // The operator reads it with the same parser it uses at start-up.
+    expect(ratesFrom(rates)["ecs:taskdefinition-modify"]).toEqual({ ratePerSecond: 5, burst: 20 });
   });
 
   it.each([
@@ -75,6 +83,7 @@ describe("the Helm chart", () => {
     [["--set", "defaultDeletionPolicy=Orphan"], "defaultDeletionPolicy"],
     [["--set", "watchNamespaces={Not_A_Namespace}"], "watchNamespaces"],
     [["--set", "typo=1"], "typo"],
+    [["--set", "aws.rateOverrides.ecs:service-modify.ratePerSecond=0"], "rateOverrides"],
   ])("refuses bad values %j through values.schema.json", (args, field) => {
     const stderr = helmFails(["template", "release", chart, ...args]);
     expect(stderr).toMatch(/schema/i);

@@ -9,7 +9,10 @@ describe("apiClassOf", () => {
     ["ecs", "ListTaskDefinitions", "ecs:taskdefinition-read"],
     ["ecs", "DescribeClusters", "ecs:cluster-read"],
     ["ecs", "PutClusterCapacityProviders", "ecs:cluster-modify"],
-    ["ecs", "TagResource", "ecs:other"],
+    ["ecs", "TagResource", "ecs:tag-modify"],
+    ["ecs", "UntagResource", "ecs:tag-modify"],
+    ["ecs", "ListTagsForResource", "ecs:tag-read"],
+    ["ecs", "DeregisterTaskDefinition", "ecs:taskdefinition-modify"],
     ["elasticloadbalancing", "DescribeTargetHealth", "elasticloadbalancing:read"],
     ["servicediscovery", "CreateService", "servicediscovery:modify"],
   ])("puts %s:%s in %s", (service, operation, expected) => {
