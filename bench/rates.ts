@@ -2,7 +2,7 @@
 import * as ecs from "@aws-sdk/client-ecs";
 import * as elbv2 from "@aws-sdk/client-elastic-load-balancing-v2";
 import * as serviceDiscovery from "@aws-sdk/client-servicediscovery";
-import { AWS_API_RATES, apiClassOf, type Rate } from "../src/aws/rate-limits.js";
+import { AWS_API_RATES, apiClassOf, rateOf, type Rate } from "../src/aws/rate-limits.js";
 import type { BucketSpec } from "../test/env/aws-proxy-control.js";
 
 /** Every operation the three SDK clients know, by the service name the proxy reports. */
@@ -18,12 +18,6 @@ function operations(): { service: string; operation: string }[] {
 export function classOf(name: string): string {
   const i = name.indexOf(":");
   return apiClassOf(name.slice(0, i), name.slice(i + 1));
-}
-
-/** The rate of a class, with the operator's fallbacks (src/aws/rate-limits.ts, limitClient). */
-export function rateOf(apiClass: string, rates: Record<string, Rate> = AWS_API_RATES): Rate {
-  const service = apiClass.slice(0, apiClass.indexOf(":"));
-  return rates[apiClass] ?? rates[`${service}:${apiClass.endsWith("read") ? "read" : "modify"}`] ?? { ratePerSecond: 10, burst: 10 };
 }
 
 /** One proxy bucket per class, shared by all the class's operations, as AWS shares them. */

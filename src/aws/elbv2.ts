@@ -1,15 +1,10 @@
 import { DescribeTagsCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { chunks } from "./chunks.js";
 import { awsCall } from "./errors.js";
 import { fromUpperTagList } from "./tags.js";
 
 /** DescribeTags takes at most 20 resource ARNs per call. */
 export const DESCRIBE_TAGS_BATCH = 20;
-
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /** The tags of ELBv2 resources (target groups, rules, ...) by ARN, in as few calls as the API allows. */
 export async function describeElbv2Tags(elbv2: ElasticLoadBalancingV2Client, arns: readonly string[]): Promise<Map<string, Record<string, string>>> {

@@ -47,6 +47,12 @@ export function apiClassOf(service: string, operation: string): string {
   return "ecs:other";
 }
 
+/** The rate of a class: its own, else its service's read or modify rate, else a cautious default. */
+export function rateOf(apiClass: string, rates: Record<string, Rate> = AWS_API_RATES): Rate {
+  const service = apiClass.slice(0, apiClass.indexOf(":"));
+  return rates[apiClass] ?? rates[`${service}:${apiClass.endsWith("read") ? "read" : "modify"}`] ?? { ratePerSecond: 10, burst: 10 };
+}
+
 /** A token bucket that makes callers wait (in order) instead of failing: we throttle ourselves. */
 export class TokenBucket {
   private tokens: number;
@@ -98,7 +104,7 @@ export function limitClient(client: Client<object, MetadataBearer, unknown>, ser
       const apiClass = apiClassOf(service, (context.commandName ?? "").replace(/Command$/, ""));
       let bucket = buckets.get(apiClass);
       if (!bucket) {
-        bucket = new TokenBucket(rates[apiClass] ?? rates[`${service}:${apiClass.endsWith("read") ? "read" : "modify"}`] ?? { ratePerSecond: 10, burst: 10 });
+        bucket = new TokenBucket(rateOf(apiClass, rates));
         buckets.set(apiClass, bucket);
       }
       await bucket.take();

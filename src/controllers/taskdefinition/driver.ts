@@ -9,6 +9,7 @@ import {
   type ECSClient,
 } from "@aws-sdk/client-ecs";
 import type { TaskDefinitionObject } from "../../api/taskdefinition.js";
+import { chunks } from "../../aws/chunks.js";
 import { awsCall } from "../../aws/errors.js";
 import { SharedListing } from "../../aws/shared-listing.js";
 import { fromLowerTagList, ownershipOf, tagDiff, toLowerTagList } from "../../aws/tags.js";
@@ -243,8 +244,7 @@ export function taskDefinitionDriver(ecs: ECSClient, lookup: Lookup, settings: D
       // Deregistered revisions stay visible as INACTIVE for ever unless deleted as well. That is a
       // courtesy AWS may refuse (a policy without ecs:DeleteTaskDefinitions): a refusal must not
       // hold the object's deletion, which only the deregistration decides.
-      for (let i = 0; i < going.length; i += DELETE_BATCH) {
-        const batch = going.slice(i, i + DELETE_BATCH).map((r) => r.arn);
+      for (const batch of chunks(going.map((r) => r.arn), DELETE_BATCH)) {
         await awsCall("DeleteTaskDefinitions", () => ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch }))).catch((err: unknown) => {
           if (!(err instanceof ReconcileError) || err.errorClass !== "terminal") throw err;
         });
