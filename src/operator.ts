@@ -35,7 +35,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
   const observe = ({ service, operation, outcome }: { service: string; operation: string; outcome: "success" | "error" | "throttled" }): void => {
     metrics.awsCallsTotal.inc({ service, operation, outcome });
   };
-  // Gentle with AWS (promise 8): every call waits for a token of its API class, below AWS's rates.
+  // Gentle with AWS (docs/design.md, promise 8): every call waits for a token of its API class, below AWS's rates.
   const rates = ratesFrom(process.env.ECS_OPERATOR_AWS_RATES);
   const buckets = new Map<string, TokenBucket>();
   for (const [service, client] of [["ecs", clients.ecs], ["elasticloadbalancing", clients.elbv2], ["servicediscovery", clients.serviceDiscovery]] as const) {

@@ -1,4 +1,4 @@
-/** The ownership tags of design.md, promise 3. */
+/** The ownership tags of docs/design.md, promise 3. */
 export const OWNER_TAG = "ecs-operator.dev/owner";
 export const UID_TAG = "ecs-operator.dev/uid";
 export const KIND_TAG = "ecs-operator.dev/kind";

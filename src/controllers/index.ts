@@ -37,7 +37,7 @@ export interface KindRegistration {
   driver(clients: AwsClients, lookup: Lookup, settings: DriverSettings): Driver<ManagedObject, unknown, unknown>;
   /**
    * The objects this one names in its spec (same namespace). A change in any of them wakes it at
-   * once, and none of them is deleted in AWS while it still exists (promise 6).
+   * once, and none of them is deleted in AWS while it still exists (docs/design.md, promise 6).
    */
   references?(obj: ManagedObject): ObjectRef[];
   /**

@@ -36,7 +36,7 @@ export interface ReconcilerContext {
 }
 
 /**
- * The generic reconcile of one object, in the order design.md gives: finalizer, references,
+ * The generic reconcile of one object, in the order docs/design.md gives: finalizer, references,
  * observe, create or update, status, next look. It alone turns errors into conditions and requeue
  * decisions; the driver only talks to the outside world.
  */
@@ -66,7 +66,7 @@ function managementOf(obj: ManagedObject): "Manage" | "Observe" {
   return obj.spec?.managementPolicy ?? "Manage";
 }
 
-/** A spec AWS rejected stays rejected until the user changes it: no retry storm (promise 7). */
+/** A spec AWS rejected stays rejected until the user changes it: no retry storm (docs/design.md, promise 7). */
 function terminallyFailed(obj: ManagedObject): boolean {
   const synced = findCondition(obj.status?.conditions, "Synced");
   return synced?.status === "False" && synced.reason === "InvalidSpec" && synced.observedGeneration === obj.metadata.generation;
@@ -179,7 +179,7 @@ async function finalize<Obj extends ManagedObject, Deps, Observed>(obj: Obj, dri
       return { outcome: "success", requeueAfterMs: ctx.deletePollMs ?? 3000 };
     }
     const observation = await driver.observe(obj, resolution.deps);
-    // Never delete what is not ours, even on our own object's deletion (promise 3).
+    // Never delete what is not ours, even on our own object's deletion (docs/design.md, promise 3).
     if (observation.exists && observation.ownership === "ours") {
       const gone = await driver.delete(obj, resolution.deps, observation.observed);
       if (!gone) {

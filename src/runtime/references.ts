@@ -10,7 +10,7 @@ export function refKey(ref: ObjectRef): string {
 }
 
 /**
- * Who refers to whom, kept from the informers' events. It answers the two questions of promise 6:
+ * Who refers to whom, kept from the informers' events. It answers the two questions of docs/design.md promise 6:
  * which objects to wake when a dependency changes, and what must go before a dependency may be
  * deleted in AWS.
  */

@@ -32,7 +32,7 @@ import {
 
 /**
  * The thin I/O half of TargetGroup: every decision is in mapping.ts. It never calls
- * RegisterTargets or DeregisterTargets: the targets belong to ECS (promise 2).
+ * RegisterTargets or DeregisterTargets: the targets belong to ECS (docs/design.md, promise 2).
  */
 export function targetGroupDriver(elbv2: ElasticLoadBalancingV2Client): Driver<TargetGroup, null, ObservedTargetGroup> {
   const describe = async (name: string): Promise<AwsTargetGroup | undefined> => {
