@@ -5,16 +5,23 @@ import { createAwsClients } from "./aws/clients.js";
 import { instrumentClient } from "./aws/instrument.js";
 import { limitClient, ratesFrom, type TokenBucket } from "./aws/rate-limits.js";
 import type { OperatorConfig } from "./config.js";
-import { referrersCanSee } from "./controllers/dependencies.js";
-import { registrations, type KindRegistration, type Lookup } from "./controllers/index.js";
+import { registrations } from "./controllers/index.js";
 import { startController, type Controller } from "./runtime/controller.js";
-import type { ManagedObject } from "./runtime/driver.js";
+import type { AnyDriver, ManagedObject } from "./runtime/driver.js";
 import { kubeEventRecorder } from "./runtime/events.js";
+import { kubeClient } from "./runtime/kube-client.js";
 import { reuseConnections } from "./runtime/kube-connections.js";
 import { startHttpServer } from "./runtime/http.js";
 import { startLeaderElection } from "./runtime/leader.js";
 import { createMetrics } from "./runtime/metrics.js";
-import { ReferenceIndex, type ObjectRef } from "./runtime/references.js";
+import { referencedObjects, ReferenceIndex, referrersCanSee, statusFieldsChanged, statusFieldsReadFrom, type Lookup, type ObjectRef } from "./runtime/references.js";
+
+/** How long reconciles in flight get to finish on shutdown before they are cancelled. */
+const SHUTDOWN_GRACE_MS = 10_000;
+/** The whole shutdown, bounded below Kubernetes' default termination grace period of 30 s. */
+const SHUTDOWN_LIMIT_MS = 20_000;
+/** A summary (a cluster's counts) is read again this long after a referrer's change, so a burst of changes costs one read. */
+const SUMMARY_REFRESH_MS = 2000;
 
 export interface RunningOperator {
   readonly httpPort: number;
@@ -43,7 +50,8 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
     limitClient(client, service, buckets, rates);
   }
 
-  const events = kubeEventRecorder(kubeConfig, logger);
+  const kube = kubeClient(kubeConfig);
+  const events = kubeEventRecorder(kube, logger);
   const controllers = new Map<string, Controller>();
   let leading = !config.leaderElection;
   let resolveFinished!: (code: number) => void;
@@ -56,16 +64,25 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
     get: (kind, namespace, name) => controllers.get(kind)?.get(namespace, name),
     list: (kind) => controllers.get(kind)?.list() ?? [],
   };
-  const wake = (ref: ObjectRef): void => {
-    controllers.get(ref.kind)?.enqueue(`${ref.namespace}/${ref.name}`);
+  const wake = (ref: ObjectRef, afterMs = 0): void => {
+    controllers.get(ref.kind)?.enqueue(`${ref.namespace}/${ref.name}`, afterMs);
   };
   const refOf = (obj: ManagedObject): ObjectRef => ({ kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name });
-  /** Keeps the reference index current and wakes whoever depends on a changed object. */
-  const onObjectChange = (registration: KindRegistration) => (obj: ManagedObject, removed: boolean, previous?: ManagedObject) => {
+  const summarising = new Map(registrations.flatMap((r) => (r.summarisesReferrers ? [[r.definition.kind, r.summarisesReferrers.statusFields] as const] : [])));
+  /**
+   * Keeps the reference index current and wakes, from each kind's reference declarations: the
+   * objects that read a changed status field of this one, and the objects whose status summarises it.
+   */
+  const onObjectChange = (driver: AnyDriver, readByReferrers: readonly string[]) => (obj: ManagedObject, removed: boolean, previous?: ManagedObject) => {
     const self = refOf(obj);
-    if (removed) references.remove(self).forEach(wake);
-    else if (registration.references) references.set(self, registration.references(obj));
-    if (removed || referrersCanSee(registration.referencedStatusFields, obj, previous)) references.referrersOf(self).forEach(wake);
+    const before = references.targetsOf(self);
+    if (removed) references.remove(self).forEach((target) => { wake(target); });
+    else references.set(self, referencedObjects(obj, driver.references as Parameters<typeof referencedObjects>[1]));
+    if (removed || referrersCanSee(readByReferrers, obj, previous)) references.referrersOf(self).forEach((referrer) => { wake(referrer); });
+    for (const target of removed ? before : references.targetsOf(self)) {
+      const fields = summarising.get(target.kind);
+      if (fields && (removed || statusFieldsChanged(fields, obj, previous))) wake(target, SUMMARY_REFRESH_MS);
+    }
   };
   const blockingReferrers = (obj: ManagedObject): string[] =>
     references.referrersOf(refOf(obj)).filter((r) => lookup.get(r.kind, r.namespace, r.name) !== undefined).map((r) => `${r.kind} ${r.namespace}/${r.name}`);
@@ -75,15 +92,20 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
     const startAfter = new Promise<void>((resolve) => {
       allSynced = resolve;
     });
-    for (const registration of registrations) {
+    const settings = { resyncMs: config.resyncSeconds * 1000 };
+    const drivers = registrations.map((registration) => ({ registration, driver: registration.driver({ clients, lookup, settings }) }));
+    const declarations = drivers.map(({ driver }) => driver.references as never);
+    for (const { registration, driver } of drivers) {
       const { definition } = registration;
       controllers.set(
         definition.kind,
         startController({
           kind: definition.kind,
           resource: { group: GROUP, version: VERSION, plural: definition.plural },
-          driver: registration.driver(clients, lookup, { resyncMs: config.resyncSeconds * 1000 }),
+          driver,
           kubeConfig,
+          kube,
+          lookup,
           namespaces: config.namespaces,
           workers: config.workers,
           resyncMs: config.resyncSeconds * 1000,
@@ -91,7 +113,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
           logger,
           metrics,
           events,
-          onObjectChange: onObjectChange(registration),
+          onObjectChange: onObjectChange(driver, statusFieldsReadFrom(definition.kind, declarations)),
           blockingReferrers,
           startAfter,
         }),
@@ -103,8 +125,8 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
     logger.info({ kinds: [...controllers.keys()], namespaces: config.namespaces.length > 0 ? config.namespaces : "all" }, "controllers started");
   };
 
-  const stopControllers = async (): Promise<void> => {
-    await Promise.all([...controllers.values()].map((c) => c.stop()));
+  const stopControllers = async (graceMs: number): Promise<void> => {
+    await Promise.all([...controllers.values()].map((c) => c.stop(graceMs)));
   };
 
   const http = await startHttpServer({
@@ -116,7 +138,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
 
   const election = config.leaderElection
     ? startLeaderElection({
-        kubeConfig,
+        kube,
         namespace: config.leaderElectionNamespace,
         name: config.leaseName,
         identity: config.identity,
@@ -135,8 +157,8 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
           // Another replica may already be reconciling: stop at once and exit so that a fresh
           // process rejoins the election, as controller-runtime does.
           metrics.leader.set(0);
-          logger.error("lost leadership; exiting");
-          void stopControllers()
+          logger.error("lost leadership; cancelling reconciles in flight and exiting");
+          void stopControllers(0)
             .then(() => http.close())
             .finally(() => {
               resolveFinished(1);
@@ -144,15 +166,26 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
         },
       })
     : undefined;
-  if (!election) startControllers();
+  if (!election) {
+    // Without an election this replica reconciles, and says so as a leader would.
+    metrics.leader.set(1);
+    startControllers();
+  }
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
     shuttingDown ??= (async () => {
-      logger.info("shutting down: finishing reconciles in flight");
-      await stopControllers();
+      logger.info({ graceMs: SHUTDOWN_GRACE_MS }, "shutting down: finishing reconciles in flight");
+      // Bounded whatever hangs: the process ends before Kubernetes would kill it.
+      const limit = setTimeout(() => {
+        logger.error({ limitMs: SHUTDOWN_LIMIT_MS }, "shutdown did not finish in time; exiting");
+        resolveFinished(1);
+      }, SHUTDOWN_LIMIT_MS);
+      limit.unref();
+      await stopControllers(SHUTDOWN_GRACE_MS);
       await election?.stop({ release: true });
       await http.close();
+      clearTimeout(limit);
       logger.info("shut down");
       resolveFinished(0);
     })();

@@ -1,4 +1,5 @@
 import { type Static, type TObject, type TProperties } from "@sinclair/typebox";
+import type { ObjectMeta } from "../runtime/object.js";
 import { Bool, Int, List, Obj, Optional, Str, StringEnum, StringMap } from "./schema.js";
 
 export const GROUP = "ecs.operator.dev";
@@ -98,18 +99,7 @@ export const readyColumns: PrinterColumn[] = [
 
 export const ageColumn: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Time since creation." };
 
-/** Kubernetes object metadata as the operator reads it. */
-export interface ObjectMeta {
-  name: string;
-  namespace: string;
-  uid: string;
-  generation?: number;
-  resourceVersion?: string;
-  deletionTimestamp?: string;
-  finalizers?: string[];
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
+export type { ObjectMeta };
 
 export interface CustomObject<Spec, Status> {
   apiVersion: string;

@@ -1,4 +1,5 @@
 import type { Static } from "@sinclair/typebox";
+import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
 import { ageColumn, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { Bool, Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
 
@@ -27,7 +28,13 @@ const spec = specSchema(
     clusterRef: Optional(Obj({ name: Str("The EcsCluster's name in the same namespace.", { minLength: 1 }) }, "The EcsCluster to run in, by name. Immutable.", { validations: immutable("clusterRef") })),
     cluster: Optional(Str("The cluster's name or ARN, for a cluster not managed here. Immutable.", { minLength: 1, validations: immutable("cluster") })),
     taskDefinitionRef: Optional(nameRef("TaskDefinition (the service runs the revision in its status)")),
-    taskDefinition: Optional(Str("A task definition ARN or family:revision, for one not managed here.", { minLength: 1 })),
+    taskDefinition: Optional(
+      Str("One task definition revision, for one not managed here: family:revision or its ARN (a bare family, ECS's latest revision, is not one revision and is refused).", {
+        minLength: 1,
+        maxLength: 1600,
+        validations: [{ rule: `self.matches('${REVISION_PATTERN}')`, messageExpression: `'taskDefinition must name one revision as family:revision or a task definition ARN, got ' + self` }],
+      }),
+    ),
     desiredCount: Optional(
       Int("How many tasks to keep running. Omitted: the service is created with 1 and the operator never changes the count again (Application Auto Scaling owns it).", { minimum: 0, maximum: 100000 }),
     ),

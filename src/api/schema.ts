@@ -8,7 +8,9 @@ import { Type, type SchemaOptions, type TSchema, type TUnsafe } from "@sinclair/
 
 export interface CelRule {
   rule: string;
-  message: string;
+  /** A fixed message; `messageExpression` (CEL, evaluated on the value) can show the value itself. */
+  message?: string;
+  messageExpression?: string;
   /** Names the field the message is about, so kubectl points at it. */
   fieldPath?: string;
   /** Transition rules compare with the stored object (immutability). */

@@ -1,6 +1,7 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
+import { currentSignal } from "../runtime/cancellation.js";
 
 export interface AwsClientConfig {
   region: string;
@@ -9,6 +10,8 @@ export interface AwsClientConfig {
   /** Static keys; without them the SDK's default chain applies (IRSA, Pod Identity, env, profile). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   maxAttempts?: number;
+  /** Deadline of one HTTP attempt, socket connect included (default 30 s; the SDK has none). */
+  requestTimeoutMs?: number;
 }
 
 export interface AwsClients {
@@ -17,18 +20,41 @@ export interface AwsClients {
   serviceDiscovery: ServiceDiscoveryClient;
 }
 
+/** AWS answers in well under a second; a request that has not after this is stuck (a half-open connection). */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const CONNECTION_TIMEOUT_MS = 5_000;
+
+interface Sender {
+  send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
+/**
+ * Every call made inside a reconcile is abandoned with it (shutdown, lost leader lease), unless the
+ * caller passed its own signal: the reconcile's signal is carried implicitly (runtime/cancellation).
+ */
+function followCancellation<C extends object>(client: C): C {
+  const sender = client as unknown as Sender;
+  const send = sender.send.bind(client);
+  sender.send = (command, options) => {
+    const abortSignal = options?.abortSignal ?? currentSignal();
+    return send(command, { ...options, ...(abortSignal ? { abortSignal } : {}) });
+  };
+  return client;
+}
+
 export function createAwsClients(config: AwsClientConfig): AwsClients {
   const common = {
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(config.maxAttempts ? { maxAttempts: config.maxAttempts } : {}),
+    requestHandler: { requestTimeout: config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS },
   };
   return {
-    ecs: new ECSClient(common),
-    elbv2: new ElasticLoadBalancingV2Client(common),
+    ecs: followCancellation(new ECSClient(common)),
+    elbv2: followCancellation(new ElasticLoadBalancingV2Client(common)),
     // Cloud Map prefixes some operations' hosts ("data-servicediscovery..."); a single overridden
     // endpoint such as moto cannot answer on those names.
-    serviceDiscovery: new ServiceDiscoveryClient({ ...common, ...(config.endpoint ? { disableHostPrefix: true } : {}) }),
+    serviceDiscovery: followCancellation(new ServiceDiscoveryClient({ ...common, ...(config.endpoint ? { disableHostPrefix: true } : {}) })),
   };
 }

@@ -1,7 +1,7 @@
-import { DescribeTagsCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { AddTagsCommand, DescribeTagsCommand, RemoveTagsCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { chunks } from "./chunks.js";
 import { awsCall } from "./errors.js";
-import { fromUpperTagList } from "./tags.js";
+import { applyTagChange, fromUpperTagList, toUpperTagList, type TagChange } from "./tags.js";
 
 /** DescribeTags takes at most 20 resource ARNs per call. */
 export const DESCRIBE_TAGS_BATCH = 20;
@@ -16,4 +16,12 @@ export async function describeElbv2Tags(elbv2: ElasticLoadBalancingV2Client, arn
     }
   }
   return tags;
+}
+
+/** ELBv2's two tag calls (target groups, rules), applied as one change. */
+export async function elbv2Tags(elbv2: ElasticLoadBalancingV2Client, arn: string, change: TagChange): Promise<void> {
+  await applyTagChange(change, {
+    tag: (set) => awsCall("AddTags", () => elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toUpperTagList(set) }))),
+    untag: (keys) => awsCall("RemoveTags", () => elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: keys }))),
+  });
 }

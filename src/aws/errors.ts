@@ -81,10 +81,29 @@ export async function awsCall<T>(operation: string, call: () => Promise<T>): Pro
   }
 }
 
+/** The AWS error name behind a failed call, whether or not awsCall has classified it yet. */
+export function awsErrorName(err: unknown): string | undefined {
+  const cause = err instanceof ReconcileError ? err.cause : err;
+  return cause instanceof Error ? cause.name : undefined;
+}
+
+/**
+ * One AWS call whose "no such thing" answer (any of `absent`, e.g. ClusterNotFoundException) means
+ * undefined rather than a failure: the one way every driver reads something that may not exist.
+ */
+export async function unlessAbsent<T>(operation: string, call: () => Promise<T>, ...absent: string[]): Promise<T | undefined> {
+  try {
+    return await awsCall(operation, call);
+  } catch (err) {
+    if (absent.includes(awsErrorName(err) ?? "")) return undefined;
+    throw err;
+  }
+}
+
 /**
  * Whether an SDK error is one of the named AWS errors. The SDK names ELBv2's errors after
  * their modelled shapes ("TargetGroupNotFoundException"), not the wire codes ("TargetGroupNotFound").
  */
 export function isAwsError(err: unknown, ...names: string[]): boolean {
-  return typeof err === "object" && err !== null && "name" in err && typeof err.name === "string" && names.includes(err.name);
+  return names.includes(awsErrorName(err) ?? "");
 }

@@ -1,3 +1,4 @@
+import { unlessCancelled } from "../runtime/cancellation.js";
 import type { Client, MetadataBearer } from "@smithy/types";
 
 export interface Rate {
@@ -107,7 +108,8 @@ export function limitClient(client: Client<object, MetadataBearer, unknown>, ser
         bucket = new TokenBucket(rateOf(apiClass, rates));
         buckets.set(apiClass, bucket);
       }
-      await bucket.take();
+      // A reconcile cancelled while it queues for a token gives up at once.
+      await unlessCancelled(bucket.take());
       return next(args);
     },
     { step: "finalizeRequest", name: "ecsOperatorRateLimit", priority: "low" },

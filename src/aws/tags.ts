@@ -32,7 +32,7 @@ export function ownershipOf(tags: Record<string, string>, uid: string): Ownershi
  * The tag changes that bring `actual` to `desired` on a resource we own: the spec is the whole
  * tag set, so a tag added out of band is drift and goes. Tags under `aws:` belong to AWS itself.
  */
-export function tagDiff(actual: Record<string, string>, desired: Record<string, string>): { set: Record<string, string>; remove: string[] } {
+export function tagDiff(actual: Record<string, string>, desired: Record<string, string>): TagChange {
   const set: Record<string, string> = {};
   for (const [key, value] of Object.entries(desired)) if (actual[key] !== value) set[key] = value;
   const remove = Object.keys(actual).filter((key) => !(key in desired) && !key.startsWith("aws:"));
@@ -54,4 +54,19 @@ export function toUpperTagList(tags: Record<string, string>): { Key: string; Val
 
 export function fromUpperTagList(tags: readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Record<string, string> {
   return Object.fromEntries((tags ?? []).filter((t) => t.Key !== undefined).map((t) => [t.Key ?? "", t.Value ?? ""]));
+}
+
+/** A tag change to make: what tagDiff returns. */
+export interface TagChange {
+  set: Record<string, string>;
+  remove: string[];
+}
+
+/**
+ * Applies a tag change with the service's own two calls (each skipped when it has nothing to do):
+ * every driver tags its resources this way, whatever the service's tag shape.
+ */
+export async function applyTagChange(change: TagChange, calls: { tag(set: Record<string, string>): Promise<unknown>; untag(keys: string[]): Promise<unknown> }): Promise<void> {
+  if (Object.keys(change.set).length > 0) await calls.tag(change.set);
+  if (change.remove.length > 0) await calls.untag(change.remove);
 }

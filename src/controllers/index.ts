@@ -1,30 +1,23 @@
+import type { Static, TObject } from "@sinclair/typebox";
 import type { AwsClients } from "../aws/clients.js";
+import type { CustomObject, KindDefinition } from "../api/common.js";
 import { cloudMapNamespaceKind } from "../api/cloudmapnamespace.js";
-import { cloudMapServiceKind, type CloudMapService } from "../api/cloudmapservice.js";
+import { cloudMapServiceKind } from "../api/cloudmapservice.js";
 import { ecsClusterKind } from "../api/ecscluster.js";
-import { ecsServiceKind, type EcsService } from "../api/ecsservice.js";
-import { listenerRuleKind, type ListenerRule } from "../api/listenerrule.js";
+import { ecsServiceKind } from "../api/ecsservice.js";
+import { kinds } from "../api/index.js";
+import { listenerRuleKind } from "../api/listenerrule.js";
 import { targetGroupKind } from "../api/targetgroup.js";
 import { taskDefinitionKind } from "../api/taskdefinition.js";
-import type { KindDefinition } from "../api/common.js";
-import type { Driver, ManagedObject } from "../runtime/driver.js";
-import type { ObjectRef } from "../runtime/references.js";
+import type { AnyDriver, Driver } from "../runtime/driver.js";
+import type { Lookup, ReferenceFields } from "../runtime/references.js";
 import { cloudMapNamespaceDriver } from "./cloudmapnamespace/driver.js";
 import { cloudMapServiceDriver } from "./cloudmapservice/driver.js";
-import { cloudMapServiceReferences } from "./cloudmapservice/mapping.js";
 import { ecsClusterDriver } from "./ecscluster/driver.js";
 import { ecsServiceDriver } from "./ecsservice/driver.js";
 import { listenerRuleDriver } from "./listenerrule/driver.js";
-import { ruleReferences } from "./listenerrule/mapping.js";
 import { targetGroupDriver } from "./targetgroup/driver.js";
 import { taskDefinitionDriver } from "./taskdefinition/driver.js";
-import { serviceReferences } from "./ecsservice/mapping.js";
-
-/** Read access to the other kinds' caches, for drivers that resolve references (never AWS). */
-export interface Lookup {
-  get(kind: string, namespace: string, name: string): ManagedObject | undefined;
-  list(kind: string): ManagedObject[];
-}
 
 /** Operator settings a driver may tune itself by. */
 export interface DriverSettings {
@@ -32,46 +25,59 @@ export interface DriverSettings {
   resyncMs: number;
 }
 
-export interface KindRegistration {
-  definition: KindDefinition;
-  driver(clients: AwsClients, lookup: Lookup, settings: DriverSettings): Driver<ManagedObject, unknown, unknown>;
-  /**
-   * The objects this one names in its spec (same namespace). A change in any of them wakes it at
-   * once, and none of them is deleted in AWS while it still exists (docs/design.md, promise 6).
-   */
-  references?(obj: ManagedObject): ObjectRef[];
-  /**
-   * The status fields other kinds read from this one through their references (its identities,
-   * read with readyStatusField). Objects that refer to it are woken only when one of these, or
-   * its readiness, changes: a cluster's task counts or a target group's health move all day and
-   * must not wake a thousand services. Absent: every change wakes them.
-   */
-  referencedStatusFields?: readonly string[];
+/** What a kind's driver is built from. */
+export interface DriverContext {
+  clients: AwsClients;
+  /** Every kind's cache (never AWS). */
+  lookup: Lookup;
+  settings: DriverSettings;
 }
 
+export interface KindRegistration {
+  definition: KindDefinition;
+  driver(context: DriverContext): AnyDriver;
+  /**
+   * This kind's status summarises objects that refer to it (a cluster's service and task counts):
+   * it is read again shortly after one of these status fields of a referrer changes, instead of
+   * showing stale numbers until its next periodic re-check.
+   */
+  summarisesReferrers?: { statusFields: readonly string[] };
+}
+
+/** The custom object type a kind definition's schemas describe. */
+type ObjectOf<D> = D extends KindDefinition<infer Spec extends TObject, infer Status extends TObject> ? CustomObject<Static<Spec>, Static<Status>> : never;
+
 /**
- * Every kind the operator reconciles, in dependency order. Drivers are typed for their own kind;
- * the runtime hands each one only objects of that kind (one controller per kind).
+ * Pairs a kind's definition with its driver. The driver's object type must be the one the
+ * definition's schemas describe, so a driver cannot be registered for the wrong kind.
  */
-export const registrations: KindRegistration[] = [
-  { definition: ecsClusterKind, driver: (clients) => ecsClusterDriver(clients.ecs), referencedStatusFields: ["clusterName"] },
-  { definition: taskDefinitionKind, driver: (clients, lookup, settings) => taskDefinitionDriver(clients.ecs, lookup, settings), referencedStatusFields: ["taskDefinitionArn"] },
-  { definition: targetGroupKind, driver: (clients) => targetGroupDriver(clients.elbv2), referencedStatusFields: ["arn"] },
-  {
-    definition: listenerRuleKind,
-    driver: (clients, lookup) => listenerRuleDriver(clients.elbv2, lookup),
-    references: (obj) => ruleReferences(obj as ListenerRule),
-  },
-  { definition: cloudMapNamespaceKind, driver: (clients) => cloudMapNamespaceDriver(clients.serviceDiscovery), referencedStatusFields: ["id"] },
-  {
-    definition: cloudMapServiceKind,
-    driver: (clients, lookup) => cloudMapServiceDriver(clients.serviceDiscovery, lookup),
-    references: (obj) => cloudMapServiceReferences(obj as CloudMapService),
-    referencedStatusFields: ["arn"],
-  },
-  {
-    definition: ecsServiceKind,
-    driver: (clients, lookup, settings) => ecsServiceDriver(clients.ecs, lookup, settings),
-    references: (obj) => serviceReferences(obj as EcsService),
-  },
-];
+function register<D extends KindDefinition, Deps, Observed, R extends ReferenceFields<ObjectOf<D>["spec"]>>(
+  definition: D,
+  driver: (context: DriverContext) => Driver<ObjectOf<D>, Deps, Observed, R>,
+  options: Pick<KindRegistration, "summarisesReferrers"> = {},
+): KindRegistration {
+  return { definition, driver, ...options };
+}
+
+const byKind: Record<string, KindRegistration> = {
+  EcsCluster: register(ecsClusterKind, ({ clients }) => ecsClusterDriver(clients.ecs), {
+    summarisesReferrers: { statusFields: ["arn", "runningCount", "pendingCount"] },
+  }),
+  TaskDefinition: register(taskDefinitionKind, ({ clients, lookup, settings }) => taskDefinitionDriver(clients.ecs, lookup, settings)),
+  TargetGroup: register(targetGroupKind, ({ clients }) => targetGroupDriver(clients.elbv2)),
+  ListenerRule: register(listenerRuleKind, ({ clients }) => listenerRuleDriver(clients.elbv2)),
+  CloudMapNamespace: register(cloudMapNamespaceKind, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
+  CloudMapService: register(cloudMapServiceKind, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
+  EcsService: register(ecsServiceKind, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, lookup, settings)),
+};
+
+/**
+ * Every kind the operator reconciles, in the order of the one list of kinds (src/api/index.ts),
+ * which is dependency order. A kind without a registration, or one registered twice, fails here.
+ */
+export const registrations: KindRegistration[] = kinds.map((definition) => {
+  const registration = byKind[definition.kind];
+  if (registration?.definition !== definition) throw new Error(`kind ${definition.kind} has no registration in src/controllers/index.ts`);
+  return registration;
+});
+if (registrations.length !== Object.keys(byKind).length) throw new Error("src/controllers/index.ts registers a kind that src/api/index.ts does not list");

@@ -1,26 +1,19 @@
-import type { Condition } from "../api/common.js";
+import type { Condition } from "./object.js";
 
 export type ConditionType = "Ready" | "Synced" | "Progressing";
 
-/** The finite set of reasons a condition may carry (design.md, section 2). */
-export type Reason =
-  | "Creating"
-  | "Updating"
-  | "Available"
-  | "RolloutInProgress"
-  | "RolloutFailed"
-  | "WaitingForDependency"
-  | "InvalidSpec"
-  | "AwsError"
-  | "Throttled"
-  | "ConflictExistingResource"
-  | "NotFound"
-  | "Deleting";
+/**
+ * The reasons the runtime itself writes (docs/design.md, section 2). Kinds contribute their own
+ * (e.g. RolloutInProgress) through their readiness, and the operator's error classification its
+ * own (AwsError, Throttled); every reason is CamelCase and listed in docs/design.md.
+ */
+export const RUNTIME_REASONS = ["Creating", "Updating", "Available", "WaitingForDependency", "InvalidSpec", "ConflictExistingResource", "NotFound", "Deleting"] as const;
+export type RuntimeReason = (typeof RUNTIME_REASONS)[number];
 
 export interface DesiredCondition {
   type: ConditionType;
   status: "True" | "False" | "Unknown";
-  reason: Reason;
+  reason: string;
   message: string;
 }
 

@@ -1,12 +1,16 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import type { Driver, ManagedObject } from "./driver.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { runCancellable } from "./cancellation.js";
+import type { AnyDriver, ManagedObject } from "./driver.js";
 import type { EventRecorder } from "./events.js";
 import { Informer, objectKey } from "./informer.js";
+import type { KubeClient } from "./kube-client.js";
 import type { Metrics } from "./metrics.js";
 import { customObjectWriter } from "./object-writer.js";
 import { WorkQueue, runWorkers } from "./queue.js";
 import { reconcile } from "./reconciler.js";
+import type { Lookup } from "./references.js";
 
 export interface ResourceRef {
   group: string;
@@ -17,8 +21,10 @@ export interface ResourceRef {
 export interface ControllerOptions<Obj extends ManagedObject> {
   kind: string;
   resource: ResourceRef;
-  driver: Driver<Obj, unknown, unknown>;
+  driver: AnyDriver;
   kubeConfig: KubeConfig;
+  kube: KubeClient;
+  lookup: Lookup;
   /** Namespaces to watch; empty means all. */
   namespaces: string[];
   workers: number;
@@ -46,15 +52,22 @@ export interface Controller<Obj extends ManagedObject = ManagedObject> {
   readonly kind: string;
   get(namespace: string, name: string): Obj | undefined;
   list(): Obj[];
-  /** Queue an object for reconcile ahead of periodic re-checks. */
-  enqueue(key: string): void;
+  /** Queue an object for reconcile ahead of periodic re-checks, at once or after a delay. */
+  enqueue(key: string, afterMs?: number): void;
   waitForSync(): Promise<void>;
   hasSynced(): boolean;
-  /** Stop taking work, finish reconciles in flight, stop watching. */
-  stop(): Promise<void>;
+  /**
+   * Stop taking work and stop watching. Reconciles in flight get `graceMs` to finish, then are
+   * cancelled (their AWS and Kubernetes requests aborted); 0 cancels them at once, as when the
+   * leader lease is lost and another replica may already be writing.
+   */
+  stop(graceMs?: number): Promise<void>;
   /** Resolves when the workers have stopped. */
   readonly done: Promise<void>;
 }
+
+/** How long cancelled reconciles get to unwind (their requests are aborted, so this is short). */
+const UNWIND_MS = 2000;
 
 /**
  * Watch → queue → workers → reconcile for one kind. Only spec changes (a new generation) and
@@ -65,6 +78,7 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
   const { kind, resource, metrics } = opts;
   const log = opts.logger.child({ kind });
   const queue = new WorkQueue();
+  const cancellation = new AbortController();
   const paths = opts.namespaces.length === 0 ? [`/apis/${resource.group}/${resource.version}/${resource.plural}`] : opts.namespaces.map((ns) => `/apis/${resource.group}/${resource.version}/namespaces/${ns}/${resource.plural}`);
   const informers = paths.map(
     (path) =>
@@ -77,7 +91,7 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
         },
       }),
   );
-  const writer = customObjectWriter(opts.kubeConfig, resource, {
+  const writer = customObjectWriter(opts.kube, resource, {
     statusWrite: () => {
       metrics.statusWritesTotal.inc({ kind });
     },
@@ -121,30 +135,44 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
     // An object applied without a spec is valid (every field is optional); the drivers read {}.
     const obj = { ...cached, spec: cached.spec ?? {} } as Obj;
     const end = metrics.reconcileDurationSeconds.startTimer({ kind });
-    const result = await reconcile(obj, opts.driver, {
-      writer,
-      events: opts.events,
-      logger: log.child({ key }),
-      resyncMs: opts.resyncMs,
-      ...(opts.defaultDeletionPolicy ? { defaultDeletionPolicy: opts.defaultDeletionPolicy } : {}),
-      ...(opts.blockingReferrers ? { blockingReferrers: opts.blockingReferrers } : {}),
-    });
+    const result = await runCancellable(cancellation.signal, () =>
+      reconcile(obj, opts.driver, {
+        writer,
+        events: opts.events,
+        logger: log.child({ key }),
+        lookup: opts.lookup,
+        resyncMs: opts.resyncMs,
+        ...(opts.defaultDeletionPolicy ? { defaultDeletionPolicy: opts.defaultDeletionPolicy } : {}),
+        ...(opts.blockingReferrers ? { blockingReferrers: opts.blockingReferrers } : {}),
+      }),
+    );
     end();
-    if (result.outcome === "error" && result.error) {
-      metrics.reconcileTotal.inc({ kind, result: "error" });
-      metrics.reconcileErrorsTotal.inc({ kind, class: result.error.errorClass });
-      if (result.error.errorClass === "terminal") {
-        // Not retried until the spec changes: the informer wakes the object on a new generation.
-        queue.forget(key);
-      } else {
-        metrics.workqueueRetriesTotal.inc({ kind });
+    switch (result.outcome) {
+      case "cancelled":
+        return;
+      case "waiting":
+        // Something outside the operator's view is missing: look again less and less often.
+        metrics.reconcileTotal.inc({ kind, result: "waiting" });
         queue.addRateLimited(key);
+        return;
+      case "error": {
+        const errorClass = result.error?.errorClass ?? "retryable";
+        metrics.reconcileTotal.inc({ kind, result: "error" });
+        metrics.reconcileErrorsTotal.inc({ kind, class: errorClass });
+        if (errorClass === "terminal") {
+          // Not retried until the spec changes: the informer wakes the object on a new generation.
+          queue.forget(key);
+        } else {
+          metrics.workqueueRetriesTotal.inc({ kind });
+          queue.addRateLimited(key);
+        }
+        return;
       }
-      return;
+      case "success":
+        metrics.reconcileTotal.inc({ kind, result: "success" });
+        queue.forget(key);
+        if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs, "resync");
     }
-    metrics.reconcileTotal.inc({ kind, result: "success" });
-    queue.forget(key);
-    if (result.requeueAfterMs !== undefined) queue.addAfter(key, result.requeueAfterMs, "resync");
   };
 
   const done = (opts.startAfter ?? Promise.resolve()).then(() =>
@@ -157,16 +185,21 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
     kind,
     get: (namespace, name) => find(`${namespace}/${name}`),
     list: () => informers.flatMap((i) => i.list()),
-    enqueue: (key) => {
-      queue.add(key, "change");
+    enqueue: (key, afterMs = 0) => {
+      queue.addAfter(key, afterMs, "change");
     },
     waitForSync: async () => {
       await Promise.all(informers.map((i) => i.waitForSync()));
     },
     hasSynced: () => informers.every((i) => i.hasSynced()),
-    async stop() {
+    async stop(graceMs = 0) {
       queue.shutDown();
-      await queue.drain();
+      const finished = await Promise.race([queue.drain().then(() => true), sleep(graceMs, undefined, { ref: false }).then(() => false)]);
+      if (!finished) {
+        log.warn({ inFlight: queue.inFlight() }, "cancelling reconciles still in flight");
+        cancellation.abort(new Error("the controller is stopping"));
+        await Promise.race([queue.drain(), sleep(UNWIND_MS, undefined, { ref: false })]);
+      }
       await Promise.all(informers.map((i) => i.stop()));
     },
     done,

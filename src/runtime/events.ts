@@ -1,7 +1,7 @@
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { ManagedObject } from "./driver.js";
 import { FIELD_MANAGER } from "./identity.js";
+import type { KubeClient } from "./kube-client.js";
 
 export interface EventRecorder {
   normal(obj: ManagedObject, reason: string, message: string): void;
@@ -15,6 +15,8 @@ interface Recorded {
 }
 
 const COMPONENT = FIELD_MANAGER;
+
+const eventsPath = (namespace: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
 /** Repeats of one event within this window bump a count instead of adding an object, as kubelet does. */
 const AGGREGATION_WINDOW_MS = 10 * 60 * 1000;
 const MAX_MESSAGE = 1024;
@@ -23,8 +25,7 @@ const MAX_MESSAGE = 1024;
  * Records core/v1 Events for `kubectl describe`. Fire and forget: an event that cannot be written
  * is logged, never allowed to fail a reconcile.
  */
-export function kubeEventRecorder(kubeConfig: KubeConfig, logger: Logger): EventRecorder {
-  const api = kubeConfig.makeApiClient(CoreV1Api);
+export function kubeEventRecorder(kube: KubeClient, logger: Logger): EventRecorder {
   const recent = new Map<string, Recorded & { at: number }>();
 
   const record = async (obj: ManagedObject, type: "Normal" | "Warning", reason: string, message: string): Promise<void> => {
@@ -35,13 +36,12 @@ export function kubeEventRecorder(kubeConfig: KubeConfig, logger: Logger): Event
     if (seen && now.getTime() - seen.at < AGGREGATION_WINDOW_MS) {
       seen.count += 1;
       seen.at = now.getTime();
-      await api.patchNamespacedEvent(
-        { name: seen.name, namespace: seen.namespace, fieldManager: FIELD_MANAGER, body: { count: seen.count, lastTimestamp: now } },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      ).catch(() => undefined);
+      await kube
+        .request({ method: "PATCH", path: `${eventsPath(seen.namespace)}/${encodeURIComponent(seen.name)}`, body: { count: seen.count, lastTimestamp: now.toISOString() }, patchType: "application/merge-patch+json" })
+        .catch(() => undefined);
       return;
     }
-    const event: CoreV1Event = {
+    const event = {
       metadata: { generateName: `${obj.metadata.name}.`, namespace: obj.metadata.namespace },
       involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion },
       type,
@@ -50,12 +50,12 @@ export function kubeEventRecorder(kubeConfig: KubeConfig, logger: Logger): Event
       source: { component: COMPONENT },
       reportingComponent: COMPONENT,
       reportingInstance: process.env.HOSTNAME ?? COMPONENT,
-      firstTimestamp: now,
-      lastTimestamp: now,
+      firstTimestamp: now.toISOString(),
+      lastTimestamp: now.toISOString(),
       count: 1,
     };
-    const created = await api.createNamespacedEvent({ namespace: obj.metadata.namespace, fieldManager: FIELD_MANAGER, body: event });
-    recent.set(key, { name: created.metadata.name ?? "", namespace: obj.metadata.namespace, count: 1, at: now.getTime() });
+    const created = await kube.request<{ metadata?: { name?: string } }>({ method: "POST", path: eventsPath(obj.metadata.namespace), body: event });
+    recent.set(key, { name: created.metadata?.name ?? "", namespace: obj.metadata.namespace, count: 1, at: now.getTime() });
     if (recent.size > 10_000) recent.delete(recent.keys().next().value ?? "");
   };
 

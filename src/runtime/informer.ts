@@ -16,11 +16,13 @@ export interface KubernetesObject {
   kind?: string;
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
 }
-import { request as httpRequest, type IncomingMessage } from "node:http";
-import { request as httpsRequest, type RequestOptions } from "node:https";
+import type { IncomingMessage } from "node:http";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino, type Logger } from "pino";
+import { apiErrorFromResponse, apiErrorFromStatus, KubernetesApiError, sendRequest } from "./kube-client.js";
+
+export { KubernetesApiError };
 
 export interface Backoff {
   initialMs: number;
@@ -71,19 +73,6 @@ export interface InformerStats {
 }
 
 export type InformerEvent<T> = { type: "add"; obj: T } | { type: "update"; obj: T; old: T } | { type: "delete"; obj: T };
-
-/** A failure the API server reported, with its Status code (410 means relist). */
-export class KubernetesApiError extends Error {
-  constructor(
-    readonly code: number,
-    readonly reason: string | undefined,
-    message: string,
-    readonly retryAfterMs: number | undefined,
-  ) {
-    super(message);
-    this.name = "KubernetesApiError";
-  }
-}
 
 export class InactivityError extends Error {
   constructor(readonly idleMs: number) {
@@ -255,7 +244,7 @@ export class Informer<T extends KubernetesObject> {
   private listPage(signal: AbortSignal, limit: number | undefined, token: string | undefined): Promise<ListPage<T>> {
     const url = this.url({ limit: limit?.toString(), continue: token });
     return withInactivityTimeout(signal, this.inactivityTimeoutMs, async (requestSignal, alive) => {
-      const res = await get(this.kubeConfig, url, requestSignal);
+      const res = await sendRequest(this.kubeConfig, url, { method: "GET", signal: requestSignal });
       const body = await readBody(res, alive);
       if (res.statusCode !== 200) throw apiErrorFromResponse(res, body);
       this.counters.listPages++;
@@ -269,7 +258,7 @@ export class Informer<T extends KubernetesObject> {
     const url = this.url({ watch: "true", resourceVersion, allowWatchBookmarks: "true", timeoutSeconds: timeoutSeconds.toString() });
     this.counters.watchesStarted++;
     return withInactivityTimeout(signal, this.inactivityTimeoutMs, async (requestSignal, alive) => {
-      const res = await get(this.kubeConfig, url, requestSignal);
+      const res = await sendRequest(this.kubeConfig, url, { method: "GET", signal: requestSignal });
       if (res.statusCode !== 200) throw apiErrorFromResponse(res, await readBody(res, alive));
       let delivered = false;
       for await (const line of lines(res)) {
@@ -432,40 +421,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function isGone(err: unknown): boolean {
   return err instanceof KubernetesApiError && err.code === 410;
-}
-
-function apiErrorFromStatus(status: unknown, fallbackCode: number, retryAfterHeader: string | undefined): KubernetesApiError {
-  const fields = isRecord(status) ? status : {};
-  const code = typeof fields.code === "number" ? fields.code : fallbackCode;
-  const reason = typeof fields.reason === "string" ? fields.reason : undefined;
-  const message = typeof fields.message === "string" ? fields.message : `HTTP ${code}`;
-  const details = isRecord(fields.details) ? fields.details : {};
-  const retryAfterSeconds = typeof details.retryAfterSeconds === "number" ? details.retryAfterSeconds : Number(retryAfterHeader);
-  return new KubernetesApiError(code, reason, message, Number.isFinite(retryAfterSeconds) ? retryAfterSeconds * 1000 : undefined);
-}
-
-function apiErrorFromResponse(res: IncomingMessage, body: string): KubernetesApiError {
-  let status: unknown;
-  try {
-    status = JSON.parse(body);
-  } catch {
-    status = { message: `HTTP ${res.statusCode ?? 0}: ${body.slice(0, 200)}` };
-  }
-  const retryAfter = res.headers["retry-after"];
-  // The HTTP status wins: a proxy's error page may carry a misleading or no Status.
-  return apiErrorFromStatus({ ...(isRecord(status) ? status : {}), code: res.statusCode }, 500, retryAfter);
-}
-
-/** Sends a GET with the kubeconfig's credentials and TLS settings (and proxy, through its agent). */
-async function get(kubeConfig: KubeConfig, url: URL, signal: AbortSignal): Promise<IncomingMessage> {
-  const options: RequestOptions = { headers: { Accept: "application/json" } };
-  await kubeConfig.applyToHTTPSOptions(options);
-  const send = url.protocol === "http:" ? httpRequest : httpsRequest;
-  return new Promise((resolve, reject) => {
-    send(url, { ...options, method: "GET", signal }, resolve)
-      .on("error", reject)
-      .end();
-  });
 }
 
 async function readBody(res: IncomingMessage, alive: () => void): Promise<string> {

@@ -1,13 +1,33 @@
 // Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics: two replicas
 // run, one holds the lease and works, the other waits to take over.
-import { ApiException, CoordinationV1Api, V1LeaseSpec, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino, type Logger } from "pino";
-import { FIELD_MANAGER } from "./identity.js";
+import { hasStatusCode, type KubeClient } from "./kube-client.js";
+
+/** The parts of a coordination.k8s.io/v1 Lease that leader election reads and writes. */
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: LeaseSpec;
+}
+
+/** A MicroTime as the API server writes it: RFC 3339 with microseconds. */
+function microTime(date = new Date()): string {
+  return date.toISOString().replace(/Z$/, "000Z");
+}
 
 export interface LeaderElectionOptions {
-  kubeConfig: KubeConfig;
+  kube: KubeClient;
   namespace: string;
   /** The Lease's name, the same for every replica. */
   name: string;
@@ -48,7 +68,10 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     throw new Error("leader election needs leaseDuration > renewDeadline > retryPeriod > 0");
   }
   const logger = (options.logger ?? pino({ enabled: false })).child({ lease: `${namespace}/${name}`, identity });
-  const api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+  const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+  const namedPath = `${leasePath}/${encodeURIComponent(name)}`;
+  // Lease requests end well within the time the caller grants them (withTimeout below).
+  const request = <T>(method: "GET" | "POST" | "PUT", path: string, body?: Lease): Promise<T> => options.kube.request<T>({ method, path, ...(body ? { body } : {}), timeoutMs: renewDeadlineMs });
 
   let leading = false;
   const stopping = new AbortController();
@@ -60,7 +83,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   let observed: { resourceVersion: string | undefined; at: number } | undefined;
 
   /** Returns when this version of the lease was first seen. */
-  const observe = (lease: V1Lease): number => {
+  const observe = (lease: Lease): number => {
     const resourceVersion = lease.metadata?.resourceVersion;
     if (observed === undefined || observed.resourceVersion !== resourceVersion) {
       observed = { resourceVersion, at: performance.now() };
@@ -68,19 +91,20 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     return observed.at;
   };
 
-  const heldByAnother = (spec: V1LeaseSpec, observedAt: number): boolean => {
+  const heldByAnother = (spec: LeaseSpec, observedAt: number): boolean => {
     const holder = spec.holderIdentity ?? "";
     if (holder === "" || holder === identity) return false;
     const durationMs = (spec.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
     return performance.now() - observedAt < durationMs;
   };
 
-  const create = async (now: V1MicroTime): Promise<Attempt> => {
+  const create = async (now: string): Promise<Attempt> => {
     try {
-      const lease = await api.createNamespacedLease({
-        namespace,
-        fieldManager: FIELD_MANAGER,
-        body: { metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 } },
+      const lease = await request<Lease>("POST", leasePath, {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: { name, namespace },
+        spec: { holderIdentity: identity, leaseDurationSeconds, acquireTime: now, renewTime: now, leaseTransitions: 0 },
       });
       observe(lease);
       return "ours";
@@ -91,16 +115,16 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   };
 
   const tryAcquireOrRenew = async (): Promise<Attempt> => {
-    const now = new V1MicroTime();
-    let lease: V1Lease;
+    const now = microTime();
+    let lease: Lease;
     try {
-      lease = await api.readNamespacedLease({ name, namespace });
+      lease = await request<Lease>("GET", namedPath);
     } catch (err) {
       if (hasStatus(err, 404)) return create(now);
       throw err;
     }
     const observedAt = observe(lease);
-    const spec = lease.spec ?? new V1LeaseSpec();
+    const spec: LeaseSpec = lease.spec ?? {};
     if (heldByAnother(spec, observedAt)) return "held-by-another";
     if (spec.holderIdentity !== identity) {
       spec.acquireTime = now;
@@ -113,7 +137,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
     try {
       // The resourceVersion just read makes this a compare-and-swap: if anyone wrote the lease in
       // between, the API server answers 409 and the next attempt looks again.
-      observe(await api.replaceNamespacedLease({ name, namespace, fieldManager: FIELD_MANAGER, body: lease }));
+      observe(await request<Lease>("PUT", namedPath, lease));
       return "ours";
     } catch (err) {
       if (hasStatus(err, 409)) return "conflict";
@@ -122,17 +146,17 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
   };
 
   const release = async (): Promise<void> => {
-    const lease = await api.readNamespacedLease({ name, namespace });
+    const lease = await request<Lease>("GET", namedPath);
     const spec = lease.spec;
     if (spec?.holderIdentity !== identity) return;
-    const now = new V1MicroTime();
+    const now = microTime();
     // An empty holder is free to take at once; the one-second duration (as client-go writes it)
     // covers electors that only look at the time.
     spec.holderIdentity = "";
     spec.leaseDurationSeconds = 1;
     spec.acquireTime = now;
     spec.renewTime = now;
-    await api.replaceNamespacedLease({ name, namespace, fieldManager: FIELD_MANAGER, body: lease });
+    await request("PUT", namedPath, lease);
   };
 
   const pause = (ms: number): Promise<void> => sleep(ms, undefined, { signal: stopping.signal }).catch(() => undefined);
@@ -204,7 +228,7 @@ export function startLeaderElection(options: LeaderElectionOptions): LeaderElect
 }
 
 function hasStatus(err: unknown, code: number): boolean {
-  return err instanceof ApiException && err.code === code;
+  return hasStatusCode(err, code);
 }
 
 /** Bounds a request that might hang on a dead connection; the request itself is abandoned. */

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
-export type ReconcileResult = "success" | "error";
+export type ReconcileResult = "success" | "waiting" | "error";
 export type AwsCallOutcome = "success" | "error" | "throttled";
 
 /** The operator's metrics, as typed handles so that callers never look a metric up by name. */
@@ -38,7 +38,7 @@ export function createMetrics(): Metrics {
     registry,
     reconcileTotal: new Counter({
       name: "ecs_operator_reconcile_total",
-      help: "Reconciles by kind and result (success, error).",
+      help: "Reconciles by kind and result (success, waiting: for something outside the operator's view, error).",
       labelNames: ["kind", "result"] as const,
       registers,
     }),

@@ -1,6 +1,5 @@
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from "@kubernetes/client-node";
 import type { ManagedObject, ManagedStatus } from "./driver.js";
-import { FIELD_MANAGER } from "./identity.js";
+import { hasStatusCode, type KubeClient } from "./kube-client.js";
 
 /**
  * Our copy of the object was stale: a compare-and-swap (JSON patch `test`, resourceVersion)
@@ -24,10 +23,10 @@ export interface WriteCounter {
   statusWrite(): void;
 }
 
-export function customObjectWriter(kubeConfig: KubeConfig, resource: { group: string; version: string; plural: string }, counter?: WriteCounter): ObjectWriter {
-  const api = kubeConfig.makeApiClient(CustomObjectsApi);
-  const jsonPatch = setHeaderOptions("Content-Type", PatchStrategy.JsonPatch);
-  const target = (obj: ManagedObject) => ({ ...resource, namespace: obj.metadata.namespace, name: obj.metadata.name, fieldManager: FIELD_MANAGER });
+export function customObjectWriter(kube: KubeClient, resource: { group: string; version: string; plural: string }, counter?: WriteCounter): ObjectWriter {
+  const pathOf = (obj: ManagedObject, sub = ""): string =>
+    `/apis/${resource.group}/${resource.version}/namespaces/${encodeURIComponent(obj.metadata.namespace)}/${resource.plural}/${encodeURIComponent(obj.metadata.name)}${sub}`;
+  const jsonPatch = <T>(path: string, body: unknown[]): Promise<T> => kube.request<T>({ method: "PATCH", path, body, patchType: "application/json-patch+json" });
   return {
     async addFinalizer(obj, finalizer) {
       // The resourceVersion test makes this a compare-and-swap: a concurrent writer's change to
@@ -37,7 +36,7 @@ export function customObjectWriter(kubeConfig: KubeConfig, resource: { group: st
         obj.metadata.finalizers ? { op: "add", path: "/metadata/finalizers/-", value: finalizer } : { op: "add", path: "/metadata/finalizers", value: [finalizer] },
       ];
       try {
-        return (await api.patchNamespacedCustomObject({ ...target(obj), body }, jsonPatch)) as typeof obj;
+        return await jsonPatch<typeof obj>(pathOf(obj), body);
       } catch (err) {
         throw staleOr(err, "adding the finalizer");
       }
@@ -49,21 +48,20 @@ export function customObjectWriter(kubeConfig: KubeConfig, resource: { group: st
         { op: "test", path: `/metadata/finalizers/${index}`, value: finalizer },
         { op: "remove", path: `/metadata/finalizers/${index}` },
       ];
-      await ignoreNotFound(api.patchNamespacedCustomObject({ ...target(obj), body }, jsonPatch)).catch((err: unknown) => {
+      await ignoreNotFound(jsonPatch(pathOf(obj), body)).catch((err: unknown) => {
         throw staleOr(err, "removing the finalizer");
       });
     },
     async replaceStatus(obj, status) {
       counter?.statusWrite();
-      await ignoreNotFound(api.patchNamespacedCustomObjectStatus({ ...target(obj), body: [{ op: "add", path: "/status", value: status }] }, jsonPatch));
+      await ignoreNotFound(jsonPatch(pathOf(obj, "/status"), [{ op: "add", path: "/status", value: status }]));
     },
   };
 }
 
 /** A failed JSON patch `test` (422) or a resourceVersion conflict (409) means our copy was stale. */
 function staleOr(err: unknown, what: string): unknown {
-  const code = (err as { code?: number }).code;
-  return code === 409 || code === 422 ? new StaleObjectError(what) : err;
+  return hasStatusCode(err, 409, 422) ? new StaleObjectError(what) : err;
 }
 
 /** The object may be gone by the time we write (deleted, finalizer removed): nothing to do. */
@@ -71,6 +69,6 @@ async function ignoreNotFound(write: Promise<unknown>): Promise<void> {
   try {
     await write;
   } catch (err) {
-    if ((err as { code?: number }).code !== 404) throw err;
+    if (!hasStatusCode(err, 404)) throw err;
   }
 }

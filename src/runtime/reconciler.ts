@@ -1,10 +1,12 @@
 import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
+import { isCancelled } from "./cancellation.js";
 import { findCondition, mergeConditions, type DesiredCondition } from "./conditions.js";
-import type { Driver, Existing, ManagedObject, ManagedStatus, Observation, Readiness } from "./driver.js";
-import { asReconcileError, ReconcileError } from "./errors.js";
+import { isUnlocated, type Driver, type Existing, type ManagedObject, type ManagedStatus, type Observation, type Readiness } from "./driver.js";
+import { asReconcileError, ReconcileError, UNCLASSIFIED } from "./errors.js";
 import type { EventRecorder } from "./events.js";
 import { StaleObjectError, type ObjectWriter } from "./object-writer.js";
+import { locateReferences, resolveReferences, type Lookup, type ReferenceFields } from "./references.js";
 
 export const FINALIZER = "ecs.operator.dev/finalizer";
 
@@ -12,8 +14,12 @@ export const FINALIZER = "ecs.operator.dev/finalizer";
 const STALE_RETRY_MS = 250;
 
 export interface ReconcileResult {
-  /** success: converged or waiting on a timer; error: failed, see `error`. */
-  outcome: "success" | "error";
+  /**
+   * success: converged or waiting on a timer; waiting: something outside the operator's view is
+   * missing (retried with backoff, not an error); error: failed, see `error`; cancelled: the
+   * reconcile was abandoned (shutdown, lost lease) and nothing more was written.
+   */
+  outcome: "success" | "waiting" | "error" | "cancelled";
   /** When to look again; undefined means only on the next change (terminal failures). */
   requeueAfterMs?: number;
   error?: ReconcileError;
@@ -23,6 +29,8 @@ export interface ReconcilerContext {
   writer: ObjectWriter;
   events: EventRecorder;
   logger: Logger;
+  /** The other kinds' caches, for the driver's declared references. */
+  lookup: Lookup;
   /** The periodic re-check interval before jitter. */
   resyncMs: number;
   /** Delay between checks while AWS deletes something asynchronously. */
@@ -36,11 +44,20 @@ export interface ReconcilerContext {
 }
 
 /**
- * The generic reconcile of one object, in the order docs/design.md gives: finalizer, references,
+ * The generic reconcile of one object, in the order docs/design.md gives: references, finalizer,
  * observe, create or update, status, next look. It alone turns errors into conditions and requeue
  * decisions; the driver only talks to the outside world.
+ *
+ * Status has two parts: the conditions, and the kind's observed fields (the AWS identity among
+ * them). Only an observation of the resource rewrites the kind's fields; every other status write
+ * (waiting, conflict, failure, deletion under way) changes conditions alone, so the identity that
+ * deletion needs is never erased.
  */
-export async function reconcile<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
+export async function reconcile<Obj extends ManagedObject, Deps, Observed, R extends ReferenceFields<NonNullable<Obj["spec"]>>>(
+  obj: Obj,
+  driver: Driver<Obj, Deps, Observed, R>,
+  ctx: ReconcilerContext,
+): Promise<ReconcileResult> {
   const log = ctx.logger;
   try {
     if (obj.metadata.deletionTimestamp) return await finalize(obj, driver, ctx);
@@ -50,11 +67,20 @@ export async function reconcile<Obj extends ManagedObject, Deps, Observed>(obj: 
     }
     return await converge(obj, driver, ctx);
   } catch (err) {
+    // Abandoned on purpose: another replica may lead by now, so not even the status is written.
+    if (isCancelled()) return { outcome: "cancelled" };
     if (err instanceof StaleObjectError) {
       log.debug({ err: err.message }, "retrying with the fresh object");
       return { outcome: "success", requeueAfterMs: STALE_RETRY_MS };
     }
     const error = asReconcileError(err);
+    if (error.reason === "WaitingForDependency") {
+      log.info({ err: error.message }, "waiting for something outside the operator's view");
+      await waitWithConditions(obj, error.message, ctx).catch((writeErr: unknown) => {
+        log.warn({ err: writeErr }, "could not write status");
+      });
+      return { outcome: "waiting", error };
+    }
     log.warn({ errorClass: error.errorClass, reason: error.reason, err: error.message }, "reconcile failed");
     await writeFailureStatus(obj, error, ctx);
     ctx.events.warning(obj, error.reason, error.message);
@@ -72,20 +98,23 @@ function terminallyFailed(obj: ManagedObject): boolean {
   return synced?.status === "False" && synced.reason === "InvalidSpec" && synced.observedGeneration === obj.metadata.generation;
 }
 
-async function converge<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
+async function converge<Obj extends ManagedObject, Deps, Observed, R extends ReferenceFields<NonNullable<Obj["spec"]>>>(
+  obj: Obj,
+  driver: Driver<Obj, Deps, Observed, R>,
+  ctx: ReconcilerContext,
+): Promise<ReconcileResult> {
   const manage = managementOf(obj) === "Manage";
+  const resolution = resolveReferences(obj, driver.references, ctx.lookup);
+  if (!resolution.ready) {
+    // No finalizer yet if nothing was ever written: an object that only ever waited deletes at once.
+    await waitWithConditions(obj, `waiting for ${resolution.waitingFor}`, ctx, resolution.missing.length > 0);
+    return { outcome: "success", requeueAfterMs: ctx.resyncMs };
+  }
   if (manage && !(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
     // Before any AWS write: a resource created without the finalizer could be orphaned by a delete.
     obj = await ctx.writer.addFinalizer(obj, FINALIZER);
   }
-
-  const resolution = driver.resolve(obj);
-  if (!resolution.ready) {
-    const message = `waiting for ${resolution.waitingFor}`;
-    await writeStatus(obj, driver.status(obj, undefined), [cond("Ready", "False", "WaitingForDependency", message), cond("Synced", "False", "WaitingForDependency", message)], ctx);
-    return { outcome: "success", requeueAfterMs: ctx.resyncMs };
-  }
-  const { deps } = resolution;
+  const deps = driver.resolve(obj, resolution.values);
   const observation = await driver.observe(obj, deps);
 
   if (!manage) return observeOnly(obj, driver, observation, ctx);
@@ -96,15 +125,15 @@ async function converge<Obj extends ManagedObject, Deps, Observed>(obj: Obj, dri
     ctx.events.normal(obj, "Created", `created ${driver.kind} in AWS`);
     current = { exists: true, ownership: "ours", differences: [], observed: created };
   } else if (observation.ownership === "foreign") {
-    return conflict(obj, driver, "an AWS resource of this name is owned by another object (its ecs-operator.dev/uid tag differs); it is left untouched", ctx);
+    return conflict(obj, "an AWS resource of this name is owned by another object (its ecs-operator.dev/uid tag differs); it is left untouched", ctx);
   } else if (observation.ownership === "unowned") {
     if (obj.spec?.adopt !== true) {
-      return conflict(obj, driver, "an AWS resource of this name already exists without ecs-operator owner tags; set spec.adopt: true to take it over", ctx);
+      return conflict(obj, "an AWS resource of this name already exists without ecs-operator owner tags; set spec.adopt: true to take it over", ctx);
     }
     await driver.adopt(obj, deps, observation.observed);
     ctx.events.normal(obj, "Adopted", `adopted the existing ${driver.kind} in AWS`);
     const adopted = await driver.observe(obj, deps);
-    if (!adopted.exists) throw new ReconcileError("the adopted resource disappeared", "retryable", "AwsError");
+    if (!adopted.exists) throw new ReconcileError("the adopted resource disappeared", "retryable", UNCLASSIFIED);
     current = adopted;
   } else {
     current = observation;
@@ -135,10 +164,15 @@ async function converge<Obj extends ManagedObject, Deps, Observed>(obj: Obj, dri
   return { outcome: "success", requeueAfterMs: readiness.recheckAfterMs ?? nextRecheckMs(ctx) };
 }
 
-async function observeOnly<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, observation: Observation<Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
+async function observeOnly<Obj extends ManagedObject, Deps, Observed, R extends ReferenceFields<NonNullable<Obj["spec"]>>>(
+  obj: Obj,
+  driver: Driver<Obj, Deps, Observed, R>,
+  observation: Observation<Observed>,
+  ctx: ReconcilerContext,
+): Promise<ReconcileResult> {
   if (!observation.exists) {
     const message = `no such ${driver.kind} in AWS (managementPolicy: Observe never creates one)`;
-    await writeStatus(obj, driver.status(obj, undefined), [cond("Ready", "False", "NotFound", message), cond("Synced", "True", "NotFound", message)], ctx);
+    await writeStatus(obj, undefined, [cond("Ready", "False", "NotFound", message), cond("Synced", "True", "NotFound", message)], ctx);
     return { outcome: "success", requeueAfterMs: nextRecheckMs(ctx) };
   }
   const readiness = driver.readiness(obj, observation.observed);
@@ -156,35 +190,63 @@ async function observeOnly<Obj extends ManagedObject, Deps, Observed>(obj: Obj, 
   return { outcome: "success", requeueAfterMs: readiness.recheckAfterMs ?? nextRecheckMs(ctx) };
 }
 
-async function conflict<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, message: string, ctx: ReconcilerContext): Promise<ReconcileResult> {
-  const changed = await writeStatus(obj, driver.status(obj, undefined), [cond("Ready", "False", "ConflictExistingResource", message), cond("Synced", "False", "ConflictExistingResource", message)], ctx);
+async function conflict(obj: ManagedObject, message: string, ctx: ReconcilerContext): Promise<ReconcileResult> {
+  const changed = await writeStatus(obj, undefined, [cond("Ready", "False", "ConflictExistingResource", message), cond("Synced", "False", "ConflictExistingResource", message)], ctx);
   if (changed) ctx.events.warning(obj, "ConflictExistingResource", message);
   return { outcome: "success", requeueAfterMs: nextRecheckMs(ctx) };
 }
 
-async function finalize<Obj extends ManagedObject, Deps, Observed>(obj: Obj, driver: Driver<Obj, Deps, Observed>, ctx: ReconcilerContext): Promise<ReconcileResult> {
+/**
+ * Waiting for a dependency: Ready and Synced False with what is awaited, and one Event when that
+ * changes (a Warning when something named is missing altogether, which the user has to fix).
+ */
+async function waitWithConditions(obj: ManagedObject, message: string, ctx: ReconcilerContext, missing = false): Promise<void> {
+  const changed = await writeStatus(obj, undefined, [cond("Ready", "False", "WaitingForDependency", message), cond("Synced", "False", "WaitingForDependency", message)], ctx, "Ready");
+  if (!changed) return;
+  if (missing) ctx.events.warning(obj, "WaitingForDependency", message);
+  else ctx.events.normal(obj, "WaitingForDependency", message);
+}
+
+/** Deletion in progress or held up: the Ready condition says why, with one Event each time that changes. */
+async function deleting(obj: ManagedObject, message: string, ctx: ReconcilerContext, kindStatus?: Record<string, unknown>): Promise<void> {
+  const changed = await writeStatus(obj, kindStatus, [cond("Ready", "False", "Deleting", message)], ctx, "Ready");
+  if (changed) ctx.events.normal(obj, "Deleting", message);
+}
+
+async function finalize<Obj extends ManagedObject, Deps, Observed, R extends ReferenceFields<NonNullable<Obj["spec"]>>>(
+  obj: Obj,
+  driver: Driver<Obj, Deps, Observed, R>,
+  ctx: ReconcilerContext,
+): Promise<ReconcileResult> {
   if (!(obj.metadata.finalizers ?? []).includes(FINALIZER)) return { outcome: "success" };
   const deleteInAws = managementOf(obj) === "Manage" && (obj.spec?.deletionPolicy ?? ctx.defaultDeletionPolicy ?? "Delete") === "Delete";
   if (deleteInAws) {
     const blockers = ctx.blockingReferrers?.(obj) ?? [];
     if (blockers.length > 0) {
       // Woken again when a blocker goes (the reference index); the timer is only a safety net.
-      await writeStatus(obj, obj.status ?? {}, [cond("Ready", "False", "Deleting", `deletion waits until ${blockers.join(", ")} no longer uses it`)], ctx);
+      await deleting(obj, `deletion waits until ${blockers.join(", ")} no longer uses it`, ctx);
       return { outcome: "success", requeueAfterMs: ctx.resyncMs };
     }
-    const resolution = driver.resolve(obj);
-    if (!resolution.ready) {
-      const message = `deletion waits for ${resolution.waitingFor}`;
-      await writeStatus(obj, {}, [cond("Ready", "False", "Deleting", message)], ctx);
-      return { outcome: "success", requeueAfterMs: ctx.deletePollMs ?? 3000 };
+    const located = driver.locate(obj, locateReferences(obj, driver.references, ctx.lookup));
+    if (isUnlocated(located)) {
+      // Concluding "gone" without knowing where to look could orphan a running resource.
+      await deleting(obj, `deletion waits: ${located.unlocated}`, ctx);
+      return { outcome: "success", requeueAfterMs: ctx.resyncMs };
     }
-    const observation = await driver.observe(obj, resolution.deps);
-    // Never delete what is not ours, even on our own object's deletion (docs/design.md, promise 3).
+    const observation = await driver.observe(obj, located);
+    // Never delete what is not ours, even on our own object's deletion (docs/design.md, promise 3);
+    // what is not there, or not ours, is not ours to wait for either.
     if (observation.exists && observation.ownership === "ours") {
-      const gone = await driver.delete(obj, resolution.deps, observation.observed);
-      if (!gone) {
-        await writeStatus(obj, driver.status(obj, observation.observed), [cond("Ready", "False", "Deleting", `deleting ${driver.kind} in AWS`)], ctx);
-        return { outcome: "success", requeueAfterMs: ctx.deletePollMs ?? 3000 };
+      const gone = await driver.delete(obj, located, observation.observed);
+      if (gone !== true) {
+        const kindStatus = driver.status(obj, observation.observed);
+        if (gone === false) {
+          await deleting(obj, `deleting ${driver.kind} in AWS`, ctx, kindStatus);
+          return { outcome: "success", requeueAfterMs: ctx.deletePollMs ?? 3000 };
+        }
+        // Held up by something outside this object (woken when one of ours goes; else polled).
+        await deleting(obj, `deletion waits: ${gone.waiting}`, ctx, kindStatus);
+        return { outcome: "success", requeueAfterMs: Math.min(ctx.resyncMs, 30_000) };
       }
       ctx.events.normal(obj, "Deleted", `deleted ${driver.kind} in AWS`);
     }
@@ -193,17 +255,14 @@ async function finalize<Obj extends ManagedObject, Deps, Observed>(obj: Obj, dri
   return { outcome: "success" };
 }
 
-/** Reasons a resource passes through on its way to Ready; any other not-ready reason is news. */
-const TRANSITIONAL: readonly DesiredCondition["reason"][] = ["Creating", "Updating", "RolloutInProgress", "WaitingForDependency", "Deleting", "Available"];
-
 /** A Warning Event when the kind reports a new failure of its own (e.g. a rollout rolled back). */
 function announceFailure(obj: ManagedObject, readiness: Readiness, ctx: ReconcilerContext): void {
-  if (readiness.ready || TRANSITIONAL.includes(readiness.reason)) return;
+  if (readiness.ready || readiness.failure !== true) return;
   if (findCondition(obj.status?.conditions, "Ready")?.reason === readiness.reason) return;
   ctx.events.warning(obj, readiness.reason, readiness.message);
 }
 
-function cond(type: DesiredCondition["type"], status: DesiredCondition["status"], reason: DesiredCondition["reason"], message: string): DesiredCondition {
+function cond(type: DesiredCondition["type"], status: DesiredCondition["status"], reason: string, message: string): DesiredCondition {
   return { type, status, reason, message };
 }
 
@@ -221,28 +280,45 @@ function nextRecheckMs(ctx: ReconcilerContext): number {
   return Math.round(nextSlot - now + random() * spread);
 }
 
-/** Writes status through the subresource only when it differs from what is stored. */
-async function writeStatus(obj: ManagedObject, kindStatus: Record<string, unknown>, conditions: DesiredCondition[], ctx: ReconcilerContext): Promise<boolean> {
+/** The kind's observed fields as stored: kept as they are by writes that only change conditions. */
+function keptKindStatus(obj: ManagedObject): Record<string, unknown> {
+  const { conditions: _conditions, observedGeneration: _generation, ...kindStatus } = obj.status ?? {};
+  return kindStatus;
+}
+
+/**
+ * Writes status through the subresource only when it differs from what is stored. `kindStatus`
+ * undefined keeps the kind's observed fields as they are. Returns whether anything changed, or,
+ * with `changedOf`, whether that condition's reason or message changed (for Events).
+ */
+async function writeStatus(obj: ManagedObject, kindStatus: Record<string, unknown> | undefined, conditions: DesiredCondition[], ctx: ReconcilerContext, changedOf?: DesiredCondition["type"]): Promise<boolean> {
   const now = (ctx.now ?? (() => new Date()))();
   const next: ManagedStatus = {
-    ...kindStatus,
+    ...(kindStatus ?? keptKindStatus(obj)),
     observedGeneration: obj.metadata.generation,
     conditions: mergeConditions(obj.status?.conditions, conditions, obj.metadata.generation, now),
   };
   const current = withoutUndefined(obj.status ?? {});
   if (isDeepStrictEqual(current, withoutUndefined(next))) return false;
   await ctx.writer.replaceStatus(obj, withoutUndefined(next));
-  return true;
+  if (changedOf === undefined) return true;
+  const before = findCondition(obj.status?.conditions, changedOf);
+  const after = conditions.find((c) => c.type === changedOf);
+  return before?.reason !== after?.reason || before?.message !== after?.message;
 }
 
+/**
+ * A failed reconcile: Synced False with the error. Ready is kept only when it speaks of the
+ * current generation and the fault is transient (it says nothing about the resource); a Ready
+ * from an older generation would claim a spec that was never applied (Argo CD would show Healthy).
+ */
 async function writeFailureStatus(obj: ManagedObject, error: ReconcileError, ctx: ReconcilerContext): Promise<void> {
   const conditions = [cond("Synced", "False", error.reason, error.message)];
-  // A transient fault says nothing about the resource; keep Ready as it was unless nothing is known.
-  if (error.errorClass === "terminal" || !findCondition(obj.status?.conditions, "Ready")) {
+  const ready = findCondition(obj.status?.conditions, "Ready");
+  if (error.errorClass === "terminal" || ready?.observedGeneration !== obj.metadata.generation) {
     conditions.unshift(cond("Ready", "False", error.reason, error.message));
   }
-  const { conditions: _old, observedGeneration: _gen, ...kindStatus } = obj.status ?? {};
-  await writeStatus(obj, kindStatus, conditions, ctx).catch((err: unknown) => {
+  await writeStatus(obj, undefined, conditions, ctx).catch((err: unknown) => {
     ctx.logger.warn({ err }, "could not write failure status");
   });
 }

@@ -6,7 +6,7 @@ import { DescribeClustersCommand, DescribeServicesCommand, DescribeTaskDefinitio
 import { paginateListNamespaces, paginateListServices } from "@aws-sdk/client-servicediscovery";
 import { describeElbv2Tags } from "../../src/aws/elbv2.js";
 import { fromLowerTagList, KIND_TAG, OWNER_TAG, UID_TAG } from "../../src/aws/tags.js";
-import { tagsOf } from "../../src/controllers/cloudmapnamespace/cloudmap-calls.js";
+import { tagsOf } from "../../src/aws/cloudmap.js";
 import { canonicalContent, stableStringify } from "../../src/controllers/taskdefinition/normalise.js";
 import type { ManagedObject } from "../../src/runtime/driver.js";
 import type { Client, MetadataBearer } from "@smithy/types";

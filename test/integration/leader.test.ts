@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { kubeClient } from "../../src/runtime/kube-client.js";
 import { startLeaderElection, type LeaderElection, type LeaderElectionOptions } from "../../src/runtime/leader.js";
 
 const stack = inject("stack");
@@ -33,7 +34,7 @@ const running: Candidate[] = [];
 function candidate(name: string, identity: string, overrides: Partial<LeaderElectionOptions> = {}): Candidate {
   const times: { startedAt?: number; stoppedAt?: number } = {};
   const election = startLeaderElection({
-    kubeConfig: kc,
+    kube: kubeClient(kc),
     namespace,
     name,
     identity,
@@ -181,7 +182,7 @@ describe("leader election on a Lease", () => {
     const name = uniqueName();
     const link = await startCuttableLink(new URL(kc.getCurrentCluster()?.server ?? "").port);
     try {
-      const a = candidate(name, "a", { kubeConfig: throughLink(link.port) });
+      const a = candidate(name, "a", { kube: kubeClient(throughLink(link.port)) });
       await leaderAmong([a]);
       const b = candidate(name, "b");
       await new Promise((r) => setTimeout(r, 2 * RETRY_MS));

@@ -65,6 +65,7 @@ function harness<T extends ManagedObject>(initial: T) {
     writer,
     events: { normal: (_o, reason) => events.push(reason), warning: (_o, reason) => events.push(reason) },
     logger: pino({ level: "silent" }),
+    lookup: { get: () => undefined, list: () => [] },
     resyncMs: 600_000,
     now: () => NOW,
     random: () => 0.5,
@@ -303,7 +304,6 @@ const serviceBody = (ttl: number) => ({
   CreatorRequestId: UID,
 });
 
-const noLookup = { get: () => undefined, list: () => [] };
 
 describe("CloudMapService asynchronous updates and idempotent creation (AWS-shaped answers)", () => {
   it("follows an UpdateService that AWS is still applying, named by DuplicateRequest, as Updating", async () => {
@@ -314,7 +314,7 @@ describe("CloudMapService asynchronous updates and idempotent creation (AWS-shap
       GetOperation: () => getOperation("PENDING", { Id: "op-s", Type: "UPDATE_SERVICE", Targets: { SERVICE: "srv-1" } }),
     });
     const h = harness(serviceObject(10, { id: "srv-1", namespaceId: "ns-abc", observedGeneration: 1 }));
-    const result = await reconcile(h.obj, cloudMapServiceDriver(aws.client, noLookup, () => NOW), h.ctx);
+    const result = await reconcile(h.obj, cloudMapServiceDriver(aws.client, () => NOW), h.ctx);
 
     expect(aws.calls.find((c) => c.operation === "UpdateService")?.input).toEqual({ Id: "srv-1", Service: { Description: "", DnsConfig: { DnsRecords: [{ Type: "A", TTL: 10 }] } } });
     expect(h.condition("Ready")).toMatchObject({ status: "False", reason: "Updating" });
@@ -330,7 +330,7 @@ describe("CloudMapService asynchronous updates and idempotent creation (AWS-shap
       GetOperation: () => getOperation("FAIL", { Id: "op-s", Type: "UPDATE_SERVICE", ErrorCode: "INVALID_CHANGE_BATCH", ErrorMessage: "TTL not allowed" }),
     });
     const h = harness(serviceObject(10, { id: "srv-1", namespaceId: "ns-abc", observedGeneration: 1 }));
-    const result = await reconcile(h.obj, cloudMapServiceDriver(aws.client, noLookup, () => NOW), h.ctx);
+    const result = await reconcile(h.obj, cloudMapServiceDriver(aws.client, () => NOW), h.ctx);
 
     expect(result.error?.errorClass).toBe("terminal");
     expect(h.condition("Synced")).toMatchObject({ status: "False", reason: "InvalidSpec", message: expect.stringContaining("TTL not allowed") as unknown });
@@ -344,7 +344,7 @@ describe("CloudMapService asynchronous updates and idempotent creation (AWS-shap
       ListTagsForResource: () => ({ body: { Tags: SERVICE_TAGS } }),
     });
     const h = harness(serviceObject(10));
-    await reconcile(h.obj, cloudMapServiceDriver(aws.client, noLookup, () => NOW), h.ctx);
+    await reconcile(h.obj, cloudMapServiceDriver(aws.client, () => NOW), h.ctx);
 
     expect(aws.operations().filter((op) => op === "CreateService")).toHaveLength(1);
     expect(h.obj.status).toMatchObject({ id: "srv-1", arn: SERVICE_ARN, namespaceId: "ns-abc" });
@@ -357,7 +357,7 @@ describe("CloudMapService asynchronous updates and idempotent creation (AWS-shap
       CreateService: () => awsError("ServiceAlreadyExists", "Service already exists", { CreatorRequestId: "someone-else", ServiceId: "srv-9" }),
     });
     const h = harness(serviceObject(10));
-    const result = await reconcile(h.obj, cloudMapServiceDriver(aws.client, noLookup, () => NOW), h.ctx);
+    const result = await reconcile(h.obj, cloudMapServiceDriver(aws.client, () => NOW), h.ctx);
 
     expect(result.error?.errorClass).toBe("retryable");
     expect(aws.operations()).toEqual(["ListServices", "CreateService"]);

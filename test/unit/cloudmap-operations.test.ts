@@ -1,7 +1,7 @@
 import { DuplicateRequest, NamespaceNotFound, type Operation } from "@aws-sdk/client-servicediscovery";
 import { describe, expect, it } from "vitest";
 import { awsCall } from "../../src/aws/errors.js";
-import { decideOnOperation, duplicateOperationId, namespaceCreatorRequestId, pollDelayMs } from "../../src/controllers/cloudmapnamespace/operations.js";
+import { decideOnOperation, duplicateOperationId, namespaceCreatorRequestId, pollDelayMs } from "../../src/aws/cloudmap-operations.js";
 import { ReconcileError } from "../../src/runtime/errors.js";
 
 /**

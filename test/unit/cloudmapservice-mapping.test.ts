@@ -7,6 +7,7 @@ import {
   createServiceInput,
   describeDiff,
   diffService,
+  locateService,
   resolveNamespace,
   serviceName,
   serviceReadiness,
@@ -14,6 +15,7 @@ import {
   updateServiceInput,
 } from "../../src/controllers/cloudmapservice/mapping.js";
 import type { ManagedObject } from "../../src/runtime/driver.js";
+import { locateReferences, referencedObjects, resolveReferences, type Lookup } from "../../src/runtime/references.js";
 
 function service(spec: CloudMapService["spec"], extra: Partial<CloudMapService["metadata"]> = {}, status?: CloudMapService["status"]): CloudMapService {
   return {
@@ -49,7 +51,7 @@ function namespaceObject(status: Record<string, unknown>, extra: Partial<Managed
   return { apiVersion: "ecs.operator.dev/v1alpha1", kind: "CloudMapNamespace", metadata: { name: "apps", namespace: "team-a", uid: "u-ns", generation: 1, ...extra }, status };
 }
 
-const readyCondition = [{ type: "Ready", status: "True", reason: "Available", message: "", lastTransitionTime: "2025-01-01T00:00:00Z" }];
+const readyCondition = [{ type: "Ready", status: "True" as const, reason: "Available", message: "", lastTransitionTime: "2025-01-01T00:00:00Z" }];
 
 describe("CloudMapService mapping", () => {
   it("names the service after the object unless spec.name is set", () => {
@@ -98,26 +100,38 @@ describe("CloudMapService mapping", () => {
     expect(updateServiceInput(service({ namespaceId: "ns-abc", type: "HTTP", description: "d" }), "srv-1")).toEqual({ Id: "srv-1", Service: { Description: "d" } });
   });
 
+  const lookupOf = (...objects: ReturnType<typeof namespaceObject>[]): Lookup => ({
+    get: (kind, namespace, name) => objects.find((o) => o.kind === kind && o.metadata.namespace === namespace && o.metadata.name === name),
+    list: () => objects,
+  });
+  const resolved = (obj: CloudMapService, lookup: Lookup) => {
+    const resolution = resolveReferences(obj, cloudMapServiceReferences, lookup);
+    return resolution.ready ? { ready: true, deps: resolveNamespace(obj, resolution.values) } : { ready: false, waitingFor: resolution.waitingFor };
+  };
+
   it("waits for the referenced namespace until it is Ready with an id, then resolves to that id", () => {
     const obj = service({ namespaceRef: { name: "apps" } });
-    expect(resolveNamespace(obj, undefined)).toEqual({ ready: false, waitingFor: "CloudMapNamespace team-a/apps" });
-    expect(resolveNamespace(obj, namespaceObject({ operationId: "op-1" }))).toEqual({ ready: false, waitingFor: "CloudMapNamespace team-a/apps" });
-    expect(resolveNamespace(obj, namespaceObject({ id: "ns-abc", observedGeneration: 1, conditions: readyCondition }, { generation: 2 }))).toMatchObject({ ready: false });
-    expect(resolveNamespace(obj, namespaceObject({ id: "ns-abc", observedGeneration: 1, conditions: readyCondition }))).toEqual({ ready: true, deps: { namespaceId: "ns-abc" } });
-    expect(resolveNamespace(service({ namespaceId: "ns-lit" }), undefined)).toEqual({ ready: true, deps: { namespaceId: "ns-lit" } });
+    expect(resolved(obj, lookupOf())).toEqual({ ready: false, waitingFor: "CloudMapNamespace team-a/apps (spec.namespaceRef) not found" });
+    expect(resolved(obj, lookupOf(namespaceObject({ operationId: "op-1" })))).toEqual({ ready: false, waitingFor: "CloudMapNamespace team-a/apps to be Ready (not reconciled yet)" });
+    expect(resolved(obj, lookupOf(namespaceObject({ id: "ns-abc", observedGeneration: 1, conditions: readyCondition }, { generation: 2 })))).toMatchObject({ ready: false });
+    expect(resolved(obj, lookupOf(namespaceObject({ id: "ns-abc", observedGeneration: 1, conditions: readyCondition })))).toEqual({ ready: true, deps: { namespaceId: "ns-abc" } });
+    expect(resolved(service({ namespaceId: "ns-lit" }), lookupOf())).toEqual({ ready: true, deps: { namespaceId: "ns-lit" } });
   });
 
-  it("resolves during deletion without waiting for the namespace, which may itself be waiting for this service", () => {
+  it("is located for deletion without waiting for the namespace, which may itself be waiting for this service", () => {
     const deleting = { deletionTimestamp: "2025-01-01T00:00:00Z" };
     const notReady = namespaceObject({ id: "ns-abc", conditions: [{ ...readyCondition[0], status: "False", reason: "Deleting" }] });
-    expect(resolveNamespace(service({ namespaceRef: { name: "apps" } }, deleting, { namespaceId: "ns-own" }), notReady)).toEqual({ ready: true, deps: { namespaceId: "ns-own" } });
-    expect(resolveNamespace(service({ namespaceRef: { name: "apps" } }, deleting), notReady)).toEqual({ ready: true, deps: { namespaceId: "ns-abc" } });
-    expect(resolveNamespace(service({ namespaceRef: { name: "apps" } }, deleting), undefined)).toEqual({ ready: true, deps: {} });
+    const located = (obj: CloudMapService, lookup: Lookup) => locateService(obj, locateReferences(obj, cloudMapServiceReferences, lookup));
+    expect(located(service({ namespaceRef: { name: "apps" } }, deleting, { namespaceId: "ns-own" }), lookupOf(notReady))).toEqual({ namespaceId: "ns-own" });
+    expect(located(service({ namespaceRef: { name: "apps" } }, deleting), lookupOf(notReady))).toEqual({ namespaceId: "ns-abc" });
+    expect(located(service({ namespaceRef: { name: "apps" } }, deleting, { id: "srv-1" }), lookupOf())).toEqual({});
+    // Nothing tells where it could be: concluding "gone" could orphan it, so deletion waits and says so.
+    expect(located(service({ namespaceRef: { name: "apps" } }, deleting), lookupOf())).toMatchObject({ unlocated: expect.stringContaining("CloudMapNamespace team-a/apps") as string });
   });
 
   it("declares the namespace it references, in its own Kubernetes namespace", () => {
-    expect(cloudMapServiceReferences(service({ namespaceRef: { name: "apps" } }))).toEqual([{ kind: "CloudMapNamespace", namespace: "team-a", name: "apps" }]);
-    expect(cloudMapServiceReferences(service({ namespaceId: "ns-abc" }))).toEqual([]);
+    expect(referencedObjects(service({ namespaceRef: { name: "apps" } }), cloudMapServiceReferences)).toEqual([{ kind: "CloudMapNamespace", namespace: "team-a", name: "apps" }]);
+    expect(referencedObjects(service({ namespaceId: "ns-abc" }), cloudMapServiceReferences)).toEqual([]);
   });
 
   it("maps the observed service to status and is Updating while an UpdateService runs", () => {

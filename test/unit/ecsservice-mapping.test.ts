@@ -1,7 +1,8 @@
 import type { Service } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import type { EcsService } from "../../src/api/ecsservice.js";
-import { clientToken, createServiceInput, describeDiff, diffService, sameTaskDefinition, serviceStatus, type ServiceDeps } from "../../src/controllers/ecsservice/mapping.js";
+import { sameRevision } from "../../src/aws/task-definition-revisions.js";
+import { clientToken, createServiceInput, describeDiff, diffService, serviceStatus, type ServiceDeps } from "../../src/controllers/ecsservice/mapping.js";
 
 const td1 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
 const td2 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
@@ -86,10 +87,17 @@ describe("EcsService mapping", () => {
     expect(diffService(obj, deps, { service, desiredTaskDefinition: td1, forceNewDeployment: "old" }).forceNewDeployment).toBe(true);
   });
 
-  it("matches family:revision literals against ARNs", () => {
-    expect(sameTaskDefinition("web:1", td1)).toBe(true);
-    expect(sameTaskDefinition("web:2", td1)).toBe(false);
-    expect(sameTaskDefinition(td1, td1)).toBe(true);
+  it("matches a revision whatever the form on either side: family:revision or ARN", () => {
+    expect(sameRevision("web:1", td1)).toBe(true);
+    expect(sameRevision(td1, "web:1")).toBe(true);
+    expect(sameRevision("web:2", td1)).toBe(false);
+    expect(sameRevision(td1, td1)).toBe(true);
+    expect(sameRevision("web:1", "web:1")).toBe(true);
+    expect(sameRevision("arn:aws-cn:ecs:cn-north-1:123456789012:task-definition/web:1", td1)).toBe(true);
+    // A bare family is not one revision: it never matches.
+    expect(sameRevision("web", td1)).toBe(false);
+    expect(sameRevision("web", "web")).toBe(false);
+    expect(sameRevision(undefined, td1)).toBe(false);
   });
 
   it("derives a stable client token per object and generation", () => {

@@ -53,7 +53,7 @@ describe("rolloutVerdict", () => {
     });
     expect(v).toMatchObject({ ready: false, reason: "RolloutFailed", failedTaskDefinition: rev(2) });
     expect(v.message).toContain("tasks failed to start");
-    expect(v.message).toContain(`rolled back to ${rev(1)}`);
+    expect(v.message).toContain("rolled back to web:1");
     expect(progressingOf(v)).toMatchObject({ status: "False", reason: "RolloutFailed" });
   });
 

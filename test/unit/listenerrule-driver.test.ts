@@ -48,7 +48,6 @@ function rule(status: ListenerRule["status"] = {}): ListenerRule {
   };
 }
 
-const lookup = { get: () => undefined, list: () => [] };
 const awsRule = (id: string, priority: string): Rule => ({
   RuleArn: ruleArn(id),
   Priority: priority,
@@ -64,7 +63,7 @@ describe("ListenerRule driver against an AWS-shaped fake ELBv2", () => {
         throw new PriorityInUseException({ message: "Priority '10' is currently in use", $metadata: { httpStatusCode: 400 } });
       },
     });
-    const err = await listenerRuleDriver(client, lookup).create(rule(), { targetGroupArns: {} }).catch((e: unknown) => e);
+    const err = await listenerRuleDriver(client).create(rule(), { targetGroupArns: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReconcileError);
     expect(err).toMatchObject({ errorClass: "retryable", reason: "ConflictExistingResource" });
     expect((err as Error).message).toMatch(/priority 10 on the listener is held by another rule/);
@@ -82,7 +81,7 @@ describe("ListenerRule driver against an AWS-shaped fake ELBv2", () => {
         TagDescriptions: (input.ResourceArns as string[]).map((arn) => ({ ResourceArn: arn, Tags: arn === ours.RuleArn ? [{ Key: UID_TAG, Value: "u-1" }] : [] })),
       }),
     });
-    const observation = await listenerRuleDriver(client, lookup).observe(rule({ arn: ruleArn("deleted") }), { targetGroupArns: {} });
+    const observation = await listenerRuleDriver(client).observe(rule({ arn: ruleArn("deleted") }), { targetGroupArns: {} });
     expect(observation).toMatchObject({ exists: true, ownership: "ours", observed: { rule: { RuleArn: ours.RuleArn } } });
     const tagBatches = calls.filter((c) => c.operation === "DescribeTags").map((c) => (c.input.ResourceArns as string[]).length);
     expect(tagBatches).toEqual([20, 5]);
@@ -94,7 +93,7 @@ describe("ListenerRule driver against an AWS-shaped fake ELBv2", () => {
         throw new ListenerNotFoundException({ message: "The specified listener does not exist.", $metadata: { httpStatusCode: 400 } });
       },
     });
-    expect(await listenerRuleDriver(client, lookup).observe(rule(), null)).toEqual({ exists: false });
+    expect(await listenerRuleDriver(client).observe(rule(), null)).toEqual({ exists: false });
   });
 
   it("takes a rule already gone as deleted", async () => {
@@ -103,6 +102,6 @@ describe("ListenerRule driver against an AWS-shaped fake ELBv2", () => {
         throw new RuleNotFoundException({ message: "One or more rules not found", $metadata: { httpStatusCode: 400 } });
       },
     });
-    expect(await listenerRuleDriver(client, lookup).delete(rule(), null, { rule: awsRule("ours", "10"), tags: {} })).toBe(true);
+    expect(await listenerRuleDriver(client).delete(rule(), null, { rule: awsRule("ours", "10"), tags: {} })).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import type { Rule } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { referencedObjects } from "../../src/runtime/references.js";
 import { describe, expect, it } from "vitest";
 import type { ListenerRule } from "../../src/api/listenerrule.js";
 import { fromUpperTagList, UID_TAG } from "../../src/aws/tags.js";
@@ -174,7 +175,7 @@ describe("ListenerRule mapping", () => {
 
   it("declares each referenced TargetGroup once", () => {
     const obj = rule({ actions: [{ type: "forward", forwardConfig: { targetGroups: [{ targetGroupRef: { name: "web" } }, { targetGroupRef: { name: "web" } }, { targetGroupArn: LEGACY_TG }, { targetGroupRef: { name: "api" } }] } }] });
-    expect(ruleReferences(obj)).toEqual([
+    expect(referencedObjects(obj, ruleReferences)).toEqual([
       { kind: "TargetGroup", namespace: "shop", name: "web" },
       { kind: "TargetGroup", namespace: "shop", name: "api" },
     ]);

@@ -1,8 +1,9 @@
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describe, expect, it } from "vitest";
 import type { ListenerRule } from "../../src/api/listenerrule.js";
-import type { Lookup } from "../../src/controllers/index.js";
 import { listenerRuleDriver } from "../../src/controllers/listenerrule/driver.js";
+import { ruleReferences } from "../../src/controllers/listenerrule/mapping.js";
+import { locateReferences, referencedObjects, resolveReferences, type Lookup } from "../../src/runtime/references.js";
 import type { ManagedObject } from "../../src/runtime/driver.js";
 
 const TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-web/73e2d6bc24d8a067";
@@ -43,21 +44,29 @@ function lookupOf(...objects: ManagedObject[]): Lookup {
 }
 
 // Resolution reads only the caches: the client is never called.
-const elbv2 = new ElasticLoadBalancingV2Client({ region: "us-east-1" });
+const driver = listenerRuleDriver(new ElasticLoadBalancingV2Client({ region: "us-east-1" }));
+
+function resolveWith(lookup: Lookup, obj = rule()) {
+  const resolution = resolveReferences(obj, ruleReferences, lookup);
+  return resolution.ready ? { ready: true, deps: driver.resolve(obj, resolution.values) } : resolution;
+}
 
 describe("ListenerRule references", () => {
   it("waits for a referenced TargetGroup until it exists, is Ready for its current generation and has an ARN", () => {
-    const waiting = { ready: false, waitingFor: "TargetGroup shop/web" };
-    expect(listenerRuleDriver(elbv2, lookupOf()).resolve(rule())).toEqual(waiting);
-    expect(listenerRuleDriver(elbv2, lookupOf(targetGroup(false))).resolve(rule())).toEqual(waiting);
-    expect(listenerRuleDriver(elbv2, lookupOf(targetGroup(true, 2, 1))).resolve(rule())).toEqual(waiting);
+    expect(resolveWith(lookupOf())).toEqual({ ready: false, missing: ["TargetGroup shop/web (spec.actions[].forwardConfig.targetGroups[].targetGroupRef) not found"], waitingFor: "TargetGroup shop/web (spec.actions[].forwardConfig.targetGroups[].targetGroupRef) not found" });
+    expect(resolveWith(lookupOf(targetGroup(false)))).toEqual({ ready: false, missing: [], waitingFor: "TargetGroup shop/web to be Ready (Creating)" });
+    expect(resolveWith(lookupOf(targetGroup(true, 2, 1)))).toEqual({ ready: false, missing: [], waitingFor: "TargetGroup shop/web to be Ready (its current generation is not reconciled yet)" });
   });
 
   it("resolves a Ready TargetGroup to the ARN in its status; literal ARNs need no lookup", () => {
-    expect(listenerRuleDriver(elbv2, lookupOf(targetGroup(true))).resolve(rule())).toEqual({ ready: true, deps: { targetGroupArns: { web: TG_ARN } } });
+    expect(resolveWith(lookupOf(targetGroup(true)))).toEqual({ ready: true, deps: { targetGroupArns: { web: TG_ARN } } });
   });
 
-  it("does not wait for target groups while being deleted: their own deletion waits for this rule", () => {
-    expect(listenerRuleDriver(elbv2, lookupOf(targetGroup(false))).resolve(rule(true))).toEqual({ ready: true, deps: null });
+  it("is located for deletion without its target groups: their own deletion waits for this rule", () => {
+    expect(driver.locate(rule(true), locateReferences(rule(true), ruleReferences, lookupOf()))).toBeNull();
+  });
+
+  it("declares the target groups it forwards to, once each, for the reference index", () => {
+    expect(referencedObjects(rule(), ruleReferences)).toEqual([{ kind: "TargetGroup", namespace: "shop", name: "web" }]);
   });
 });

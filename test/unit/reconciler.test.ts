@@ -5,6 +5,7 @@ import { ReconcileError } from "../../src/runtime/errors.js";
 import type { EventRecorder } from "../../src/runtime/events.js";
 import { StaleObjectError, type ObjectWriter } from "../../src/runtime/object-writer.js";
 import { FINALIZER, reconcile, type ReconcilerContext } from "../../src/runtime/reconciler.js";
+import { runCancellable } from "../../src/runtime/cancellation.js";
 
 /** The generic reconcile contract, with an in-memory driver and writer: no network. */
 
@@ -13,14 +14,29 @@ interface Remote {
   value: string;
 }
 
-function object(spec: Record<string, unknown> = {}, extra: Partial<ManagedObject["metadata"]> = {}, status?: ManagedStatus): ManagedObject & { spec: { value?: string } } {
+type ThingSpec = { value?: string; depRef?: { name: string }; deletionPolicy?: "Delete" | "Retain"; managementPolicy?: "Manage" | "Observe"; adopt?: boolean };
+type Thing = ManagedObject<ThingSpec> & { spec: ThingSpec };
+
+function object(spec: Record<string, unknown> = {}, extra: Partial<ManagedObject["metadata"]> = {}, status?: ManagedStatus): Thing {
   return { apiVersion: "test/v1", kind: "Thing", metadata: { name: "t", namespace: "ns", uid: "uid-1", generation: 1, resourceVersion: "1", ...extra }, spec: { value: "a", ...spec }, ...(status ? { status } : {}) };
 }
 
-function harness(initial: Remote | undefined, failures: Partial<Record<"create" | "update" | "observe" | "delete", ReconcileError>> = {}) {
+/** A referenced object of kind Dep whose status.depId a Thing reads through spec.depRef. */
+function dep(ready: boolean, depId: string | undefined = "dep-1"): ManagedObject {
+  return {
+    apiVersion: "test/v1",
+    kind: "Dep",
+    metadata: { name: "d", namespace: "ns", uid: "uid-d", generation: 1 },
+    status: { observedGeneration: 1, ...(depId ? { depId } : {}), conditions: [{ type: "Ready", status: ready ? "True" : "False", reason: ready ? "Available" : "Creating", message: "", lastTransitionTime: "2026-01-01T00:00:00Z" }] },
+  };
+}
+
+const thingReferences = { dep: { kind: "Dep", statusField: "depId", path: "spec.depRef", names: (spec: ThingSpec) => [spec.depRef?.name] } };
+
+function harness(initial: Remote | undefined, failures: Partial<Record<"create" | "update" | "observe" | "delete", ReconcileError>> = {}, deps: ManagedObject[] = []) {
   const calls: string[] = [];
   let remote = initial;
-  const observation = (obj: ManagedObject & { spec: { value?: string } }): Observation<Remote> => {
+  const observation = (obj: Thing): Observation<Remote> => {
     if (!remote) return { exists: false };
     const ownership = remote.owner === undefined ? "unowned" : remote.owner === obj.metadata.uid ? "ours" : "foreign";
     return { exists: true, ownership, differences: remote.value === obj.spec.value ? [] : [`value ${remote.value} -> ${obj.spec.value ?? ""}`], observed: remote };
@@ -29,9 +45,16 @@ function harness(initial: Remote | undefined, failures: Partial<Record<"create" 
     const err = failures[op];
     if (err) throw err;
   };
-  const driver: Driver<ManagedObject & { spec: { value?: string } }, null, Remote> = {
+  const driver: Driver<Thing, string | null, Remote, typeof thingReferences> = {
     kind: "Thing",
-    resolve: () => ({ ready: true, deps: null }),
+    references: thingReferences,
+    resolve: (_obj, refs) => refs.dep[0] ?? null,
+    // The deletion contract: status first, then the referenced object whatever its readiness.
+    locate: (obj, refs) => {
+      if (!obj.spec.depRef) return null;
+      const where = (obj.status?.depId as string | undefined) ?? refs.dep[0];
+      return where ?? { unlocated: "the Dep of this thing is unknown" };
+    },
     observe: (obj) => {
       calls.push("observe");
       fail("observe");
@@ -60,7 +83,7 @@ function harness(initial: Remote | undefined, failures: Partial<Record<"create" 
       remote = undefined;
       return Promise.resolve(true);
     },
-    status: (_obj, r) => (r ? { value: r.value } : {}),
+    status: (obj, r) => ({ value: r.value, ...(obj.spec.depRef ? { depId: "dep-1" } : {}) }),
     readiness: () => ({ ready: true, reason: "Available", message: "ok" }),
   };
   const statuses: ManagedStatus[] = [];
@@ -85,7 +108,7 @@ function harness(initial: Remote | undefined, failures: Partial<Record<"create" 
     normal: (_o, reason) => events.push({ type: "Normal", reason }),
     warning: (_o, reason) => events.push({ type: "Warning", reason }),
   };
-  const ctx: ReconcilerContext = { writer, events: recorder, logger: pino({ enabled: false }), resyncMs: 60_000, random: () => 0.5, now: () => new Date("2026-01-01T00:00:00Z") };
+  const ctx: ReconcilerContext = { writer, events: recorder, logger: pino({ enabled: false }), lookup: { get: (kind, namespace, name) => deps.find((d) => d.kind === kind && d.metadata.namespace === namespace && d.metadata.name === name), list: () => deps }, resyncMs: 60_000, random: () => 0.5, now: () => new Date("2026-01-01T00:00:00Z") };
   return { driver, ctx, calls, statuses, events, finalizers, remote: () => remote };
 }
 
@@ -145,13 +168,25 @@ describe("reconcile", () => {
     expect(h.calls.length).toBeGreaterThan(calls);
   });
 
-  it("keeps Ready as it was on a transient error", async () => {
-    const h = harness({ owner: "uid-1", value: "a" }, { observe: new ReconcileError("DescribeThing: Throttling", "throttled", "Throttled") });
-    const ready: ManagedStatus = { observedGeneration: 1, conditions: [{ type: "Ready", status: "True", reason: "Available", message: "", lastTransitionTime: "2026-01-01T00:00:00Z" }] };
-    const result = await reconcile(object({}, { finalizers: [FINALIZER] }, ready), h.driver, h.ctx);
+  it("keeps Ready on a transient error only when it speaks of the current generation", async () => {
+    const readyAt = (generation: number): ManagedStatus => ({
+      observedGeneration: generation,
+      value: "a",
+      conditions: [{ type: "Ready", status: "True", reason: "Available", message: "", lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: generation }],
+    });
+    const throttled = () => ({ observe: new ReconcileError("DescribeThing: Throttling", "throttled", "Throttled") });
+    const h = harness({ owner: "uid-1", value: "a" }, throttled());
+    const result = await reconcile(object({}, { finalizers: [FINALIZER] }, readyAt(1)), h.driver, h.ctx);
     expect(result.error?.errorClass).toBe("throttled");
-    expect(condition(h.statuses[0], "Ready")).toMatchObject({ status: "True" });
+    expect(condition(h.statuses[0], "Ready")).toMatchObject({ status: "True", observedGeneration: 1 });
     expect(condition(h.statuses[0], "Synced")).toMatchObject({ status: "False", reason: "Throttled" });
+
+    // A new spec that was never applied: an older Ready must not claim it (Argo CD would say Healthy).
+    const edited = harness({ owner: "uid-1", value: "a" }, throttled());
+    await reconcile(object({ value: "b" }, { finalizers: [FINALIZER], generation: 2 }, readyAt(1)), edited.driver, edited.ctx);
+    expect(condition(edited.statuses[0], "Ready")).toMatchObject({ status: "False", reason: "Throttled", observedGeneration: 2 });
+    // The observed identity stays.
+    expect(edited.statuses[0]?.value).toBe("a");
   });
 
   it("reports an unowned resource as a conflict unless adopt is set, and never touches a foreign one", async () => {
@@ -214,11 +249,95 @@ describe("reconcile", () => {
     expect(h.calls).not.toContain("create");
   });
 
-  it("waits for a dependency with WaitingForDependency naming it", async () => {
+  it("waits for a dependency that is not Ready, naming it, with one Event, and adds no finalizer before anything was written", async () => {
+    const h = harness(undefined, {}, [dep(false)]);
+    await reconcile(object({ depRef: { name: "d" } }), h.driver, h.ctx);
+    expect(condition(h.statuses[0], "Ready")).toMatchObject({ status: "False", reason: "WaitingForDependency", message: "waiting for Dep ns/d to be Ready (Creating)" });
+    expect(h.calls).toEqual([]);
+    expect(h.events).toEqual([{ type: "Normal", reason: "WaitingForDependency" }]);
+    // The same wait again: no status write, no second Event.
+    await reconcile(object({ depRef: { name: "d" } }, {}, h.statuses[0]), h.driver, h.ctx);
+    expect(h.statuses).toHaveLength(1);
+    expect(h.events).toHaveLength(1);
+  });
+
+  it("says a missing reference is not found, with a Warning", async () => {
     const h = harness(undefined);
-    const waiting = { ...h.driver, resolve: () => ({ ready: false as const, waitingFor: "EcsCluster ns/main" }) };
-    await reconcile(object(), waiting, h.ctx);
-    expect(condition(h.statuses[0], "Ready")).toMatchObject({ status: "False", reason: "WaitingForDependency", message: "waiting for EcsCluster ns/main" });
+    await reconcile(object({ depRef: { name: "typo" } }), h.driver, h.ctx);
+    expect(condition(h.statuses[0], "Ready")).toMatchObject({ reason: "WaitingForDependency", message: "waiting for Dep ns/typo (spec.depRef) not found" });
+    expect(h.events).toEqual([{ type: "Warning", reason: "WaitingForDependency" }]);
+  });
+
+  it("never erases the observed identity when a status write changes only conditions (waiting, conflict, failure)", async () => {
+    const converged: ManagedStatus = { observedGeneration: 1, value: "a", depId: "dep-1", conditions: [{ type: "Ready", status: "True", reason: "Available", message: "", lastTransitionTime: "2026-01-01T00:00:00Z", observedGeneration: 1 }] };
+    const waiting = harness({ owner: "uid-1", value: "a" }, {}, [dep(false)]);
+    await reconcile(object({ depRef: { name: "d" } }, { finalizers: [FINALIZER], generation: 2 }, converged), waiting.driver, waiting.ctx);
+    expect(waiting.statuses[0]).toMatchObject({ value: "a", depId: "dep-1" });
+    expect(condition(waiting.statuses[0], "Ready")).toMatchObject({ reason: "WaitingForDependency" });
+
+    const foreign = harness({ owner: "someone-else", value: "a" });
+    await reconcile(object({}, { finalizers: [FINALIZER] }, converged), foreign.driver, foreign.ctx);
+    expect(foreign.statuses[0]).toMatchObject({ value: "a", depId: "dep-1" });
+
+    const failing = harness({ owner: "uid-1", value: "a" }, { observe: new ReconcileError("boom", "retryable", "AwsError") });
+    await reconcile(object({}, { finalizers: [FINALIZER] }, converged), failing.driver, failing.ctx);
+    expect(failing.statuses[0]).toMatchObject({ value: "a", depId: "dep-1" });
+  });
+
+  it("turns a driver's WaitingForDependency error into a quiet wait with backoff: no Warning, no error", async () => {
+    const h = harness(undefined, { observe: new ReconcileError("cluster typo (spec.cluster) does not exist in AWS", "retryable", "WaitingForDependency") });
+    const result = await reconcile(object(), h.driver, h.ctx);
+    expect(result.outcome).toBe("waiting");
     expect(h.calls).not.toContain("create");
+    expect(condition(h.statuses[0], "Ready")).toMatchObject({ status: "False", reason: "WaitingForDependency", message: expect.stringContaining("spec.cluster") as string });
+    expect(h.events).toEqual([{ type: "Normal", reason: "WaitingForDependency" }]);
+    await reconcile(object({}, { finalizers: [FINALIZER] }, h.statuses[0]), h.driver, h.ctx);
+    expect(h.statuses).toHaveLength(1);
+    expect(h.events).toHaveLength(1);
+  });
+
+  it("finds the resource to delete from status or from the referenced object whatever its readiness", async () => {
+    const gone = harness({ owner: "uid-1", value: "a" }, {}, [dep(false)]);
+    await reconcile(object({ depRef: { name: "d" } }, { deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: [FINALIZER] }), gone.driver, gone.ctx);
+    expect(gone.calls).toEqual(["observe", "delete", "removeFinalizer"]);
+  });
+
+  it("keeps the finalizer and says why when it cannot tell where the resource is", async () => {
+    const h = harness({ owner: "uid-1", value: "a" });
+    const status: ManagedStatus = { observedGeneration: 1, value: "a", conditions: [] };
+    const deleting = object({ depRef: { name: "d" } }, { deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: [FINALIZER] }, status);
+    await reconcile(deleting, h.driver, h.ctx);
+    expect(h.calls).toEqual([]);
+    expect(condition(h.statuses[0], "Ready")).toMatchObject({ status: "False", reason: "Deleting", message: "deletion waits: the Dep of this thing is unknown" });
+    expect(h.statuses[0]?.value).toBe("a");
+    expect(h.events).toEqual([{ type: "Normal", reason: "Deleting" }]);
+  });
+
+  it("holds a deletion while a referrer exists, saying who, with one Event", async () => {
+    const h = harness({ owner: "uid-1", value: "a" });
+    const ctx = { ...h.ctx, blockingReferrers: () => ["EcsService ns/web"] };
+    const deleting = object({}, { deletionTimestamp: "2026-01-01T00:00:00Z", finalizers: [FINALIZER] }, { observedGeneration: 1, value: "a", conditions: [] });
+    await reconcile(deleting, h.driver, ctx);
+    expect(condition(h.statuses[0], "Ready")).toMatchObject({ reason: "Deleting", message: "deletion waits until EcsService ns/web no longer uses it" });
+    expect(h.statuses[0]?.value).toBe("a");
+    await reconcile({ ...deleting, status: h.statuses[0] }, h.driver, ctx);
+    expect(h.events).toEqual([{ type: "Normal", reason: "Deleting" }]);
+    expect(h.calls).toEqual([]);
+  });
+
+  it("writes nothing once its reconcile is cancelled (shutdown, a lost lease)", async () => {
+    const controller = new AbortController();
+    const h = harness(undefined);
+    const cancelling = {
+      ...h.driver,
+      observe: () => {
+        controller.abort();
+        return Promise.reject(new Error("aborted"));
+      },
+    };
+    const result = await runCancellable(controller.signal, () => reconcile(object(), cancelling, h.ctx));
+    expect(result.outcome).toBe("cancelled");
+    expect(h.statuses).toEqual([]);
+    expect(h.events).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import { pino } from "pino";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { TaskDefinitionObject, TaskDefinitionSpec } from "../../src/api/taskdefinition.js";
 import { UID_TAG } from "../../src/aws/tags.js";
-import type { Lookup } from "../../src/controllers/index.js";
+import type { Lookup } from "../../src/runtime/references.js";
 import { registerInput } from "../../src/controllers/taskdefinition/mapping.js";
 import { taskDefinitionDriver } from "../../src/controllers/taskdefinition/driver.js";
 import type { ManagedObject } from "../../src/runtime/driver.js";
@@ -146,6 +146,7 @@ function harness(spec: TaskDefinitionSpec) {
     },
     events: { normal: () => undefined, warning: () => undefined },
     logger: pino({ enabled: false }),
+    lookup,
     resyncMs: 60_000,
   };
   return {

@@ -2,7 +2,7 @@ import { DeregisterTaskDefinitionCommand, DescribeTaskDefinitionCommand, ListTas
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TaskDefinitionObject, TaskDefinitionSpec } from "../../src/api/taskdefinition.js";
-import type { Lookup } from "../../src/controllers/index.js";
+import type { Lookup } from "../../src/runtime/references.js";
 import { taskDefinitionDriver } from "../../src/controllers/taskdefinition/driver.js";
 import type { ManagedObject } from "../../src/runtime/driver.js";
 import { FINALIZER, reconcile } from "../../src/runtime/reconciler.js";
@@ -80,6 +80,7 @@ function fleet(count: number, resyncMs: number) {
     },
     events: { normal: () => undefined, warning: () => undefined },
     logger: pino({ enabled: false }),
+    lookup,
     resyncMs,
   });
   /** Reconciles every object, `concurrency` at a time, as the workers of one controller would. */

@@ -12,7 +12,7 @@ import {
   type ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
 import type { CloudMapNamespace } from "../../api/cloudmapnamespace.js";
-import { awsCall } from "../../aws/errors.js";
+import { awsCall, awsErrorName, unlessAbsent } from "../../aws/errors.js";
 import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
 import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
@@ -30,21 +30,16 @@ import {
   type NamespaceObserved,
   type NamespaceView,
 } from "./mapping.js";
-import { applyTagDiff, getOperation, tagsOf } from "./cloudmap-calls.js";
-import { awsErrorName, decideOnOperation, duplicateOperationId, operationFailure, type TrackedOperation } from "./operations.js";
+import { applyCloudMapTags, getOperation, tagsOf } from "../../aws/cloudmap.js";
+import { decideOnOperation, duplicateOperationId, operationFailure, type TrackedOperation } from "../../aws/cloudmap-operations.js";
 
 /**
  * The thin I/O half of CloudMapNamespace; decisions are in mapping.ts and operations.ts.
  * `now` is injectable so that the polling pace can be tested.
  */
-export function cloudMapNamespaceDriver(sd: ServiceDiscoveryClient, now: () => Date = () => new Date()): Driver<CloudMapNamespace, null, NamespaceObserved> {
+export function cloudMapNamespaceDriver(sd: ServiceDiscoveryClient, now: () => Date = () => new Date()): Driver<CloudMapNamespace, null, NamespaceObserved, Record<string, never>> {
   const getNamespace = async (id: string): Promise<NamespaceView | undefined> => {
-    try {
-      return (await awsCall("GetNamespace", () => sd.send(new GetNamespaceCommand({ Id: id })))).Namespace;
-    } catch (err) {
-      if (awsErrorName(err) === "NamespaceNotFound") return undefined;
-      throw err;
-    }
+    return (await unlessAbsent("GetNamespace", () => sd.send(new GetNamespaceCommand({ Id: id })), "NamespaceNotFound"))?.Namespace;
   };
 
   /**
@@ -117,7 +112,9 @@ export function cloudMapNamespaceDriver(sd: ServiceDiscoveryClient, now: () => D
 
   return {
     kind: KIND,
-    resolve: () => ({ ready: true, deps: null }),
+    references: {},
+    resolve: () => null,
+    locate: () => null,
 
     async observe(obj) {
       const tracked = trackedInStatus(obj);
@@ -162,7 +159,7 @@ export function cloudMapNamespaceDriver(sd: ServiceDiscoveryClient, now: () => D
       const { namespace } = observed;
       if (!namespace?.Id) throw new ReconcileError("cannot update a namespace that AWS has not finished creating", "retryable", "AwsError");
       const diff = diffNamespace(obj, namespace, observed.tags);
-      await applyTagDiff(sd, namespace.Arn, diff.tags);
+      await applyCloudMapTags(sd, namespace.Arn, diff.tags);
       const operationId = diff.description ? await startDescriptionUpdate(obj, namespace.Id) : undefined;
       const operation = operationId ? await settle(obj, operationId) : undefined;
       const fresh = await mustFind(obj, namespace.Id);

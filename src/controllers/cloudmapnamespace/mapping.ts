@@ -8,7 +8,7 @@ import type {
 import type { CloudMapNamespace, CloudMapNamespaceStatus } from "../../api/cloudmapnamespace.js";
 import { desiredTags, tagDiff, toUpperTagList } from "../../aws/tags.js";
 import type { Readiness } from "../../runtime/driver.js";
-import { namespaceCreatorRequestId, pollDelayMs, type TrackedOperation } from "./operations.js";
+import { namespaceCreatorRequestId, pollDelayMs, type TrackedOperation } from "../../aws/cloudmap-operations.js";
 
 export const KIND = "CloudMapNamespace";
 

@@ -9,20 +9,20 @@ import {
   type ServiceDiscoveryClient,
 } from "@aws-sdk/client-servicediscovery";
 import type { CloudMapService } from "../../api/cloudmapservice.js";
-import { awsCall } from "../../aws/errors.js";
+import { awsCall, unlessAbsent } from "../../aws/errors.js";
 import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
 import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
-import type { Lookup } from "../index.js";
-import { applyTagDiff, getOperation, tagsOf } from "../cloudmapnamespace/cloudmap-calls.js";
-import { awsErrorName, decideOnOperation, duplicateOperationId, type TrackedOperation } from "../cloudmapnamespace/operations.js";
+import { applyCloudMapTags, getOperation, tagsOf } from "../../aws/cloudmap.js";
+import { decideOnOperation, duplicateOperationId, type TrackedOperation } from "../../aws/cloudmap-operations.js";
 import {
   createServiceInput,
   describeDiff,
   diffService,
+  cloudMapServiceReferences,
   isNamed,
   KIND,
-  NAMESPACE_KIND,
+  locateService,
   resolveNamespace,
   serviceCreatorRequestId,
   serviceReadiness,
@@ -40,14 +40,9 @@ import {
  * the service reads back what was asked, and asking again while AWS is still applying it is
  * refused with DuplicateRequest naming that operation, which is then followed instead.
  */
-export function cloudMapServiceDriver(sd: ServiceDiscoveryClient, lookup: Lookup, now: () => Date = () => new Date()): Driver<CloudMapService, ServiceDeps, ServiceObserved> {
+export function cloudMapServiceDriver(sd: ServiceDiscoveryClient, now: () => Date = () => new Date()): Driver<CloudMapService, ServiceDeps, ServiceObserved, typeof cloudMapServiceReferences> {
   const getService = async (id: string): Promise<ServiceView | undefined> => {
-    try {
-      return (await awsCall("GetService", () => sd.send(new GetServiceCommand({ Id: id })))).Service;
-    } catch (err) {
-      if (awsErrorName(err) === "ServiceNotFound") return undefined;
-      throw err;
-    }
+    return (await unlessAbsent("GetService", () => sd.send(new GetServiceCommand({ Id: id })), "ServiceNotFound"))?.Service;
   };
 
   /**
@@ -95,7 +90,9 @@ export function cloudMapServiceDriver(sd: ServiceDiscoveryClient, lookup: Lookup
 
   return {
     kind: KIND,
-    resolve: (obj) => resolveNamespace(obj, obj.spec.namespaceRef ? lookup.get(NAMESPACE_KIND, obj.metadata.namespace, obj.spec.namespaceRef.name) : undefined),
+    references: cloudMapServiceReferences,
+    resolve: resolveNamespace,
+    locate: locateService,
 
     async observe(obj, deps) {
       const found = await find(obj, deps.namespaceId);
@@ -127,7 +124,7 @@ export function cloudMapServiceDriver(sd: ServiceDiscoveryClient, lookup: Lookup
     async update(obj, deps, observed) {
       const { service } = observed;
       const diff = diffService(obj, service, observed.tags);
-      await applyTagDiff(sd, service.Arn, diff.tags);
+      await applyCloudMapTags(sd, service.Arn, diff.tags);
       let operation: TrackedOperation | undefined;
       const operationId = (diff.description || diff.dnsRecords) && service.Id ? await startUpdate(obj, service.Id) : undefined;
       if (operationId !== undefined) {
@@ -145,11 +142,7 @@ export function cloudMapServiceDriver(sd: ServiceDiscoveryClient, lookup: Lookup
     },
 
     async delete(_obj, _deps, observed) {
-      try {
-        await awsCall("DeleteService", () => sd.send(new DeleteServiceCommand({ Id: observed.service.Id })));
-      } catch (err) {
-        if (awsErrorName(err) !== "ServiceNotFound") throw err;
-      }
+      await unlessAbsent("DeleteService", () => sd.send(new DeleteServiceCommand({ Id: observed.service.Id })), "ServiceNotFound");
       return true;
     },
 

@@ -1,10 +1,9 @@
 import type { CreateServiceCommandInput, DnsRecord, Service, UpdateServiceCommandInput } from "@aws-sdk/client-servicediscovery";
-import type { CloudMapService, CloudMapServiceStatus } from "../../api/cloudmapservice.js";
+import type { CloudMapService, CloudMapServiceSpec, CloudMapServiceStatus } from "../../api/cloudmapservice.js";
 import { desiredTags, tagDiff, toUpperTagList } from "../../aws/tags.js";
-import { readyStatusField } from "../dependencies.js";
-import type { ManagedObject, Readiness, Resolution } from "../../runtime/driver.js";
-import type { ObjectRef } from "../../runtime/references.js";
-import { pollDelayMs, type TrackedOperation } from "../cloudmapnamespace/operations.js";
+import type { Readiness, Unlocated } from "../../runtime/driver.js";
+import type { ReferenceFields, ReferenceValues } from "../../runtime/references.js";
+import { pollDelayMs, type TrackedOperation } from "../../aws/cloudmap-operations.js";
 
 export const KIND = "CloudMapService";
 export const NAMESPACE_KIND = "CloudMapNamespace";
@@ -37,33 +36,29 @@ export function serviceTags(obj: CloudMapService): Record<string, string> {
   return desiredTags({ kind: KIND, namespace: obj.metadata.namespace, name: obj.metadata.name, uid: obj.metadata.uid }, obj.spec.tags);
 }
 
-export function cloudMapServiceReferences(obj: CloudMapService): ObjectRef[] {
-  const ref = obj.spec.namespaceRef;
-  return ref ? [{ kind: NAMESPACE_KIND, namespace: obj.metadata.namespace, name: ref.name }] : [];
-}
+/** The namespace the service lives in, declared once (docs/adding-a-kind.md). */
+export const cloudMapServiceReferences = {
+  namespace: { kind: NAMESPACE_KIND, statusField: "id", path: "spec.namespaceRef", names: (spec: CloudMapServiceSpec) => [spec.namespaceRef?.name] },
+} satisfies ReferenceFields<CloudMapServiceSpec>;
 
-function statusId(obj: ManagedObject | undefined): string | undefined {
-  const id = obj?.status?.id;
-  return typeof id === "string" && id !== "" ? id : undefined;
+type Refs = ReferenceValues<typeof cloudMapServiceReferences>;
+
+/** The namespace id from the literal or from the referenced CloudMapNamespace (Ready). */
+export function resolveNamespace(obj: CloudMapService, refs: Refs): ServiceDeps {
+  const namespaceId = obj.spec.namespaceId ?? refs.namespace[0];
+  return namespaceId ? { namespaceId } : {};
 }
 
 /**
- * The namespace id from the literal or from the referenced CloudMapNamespace once it is Ready.
- * While deleting, readiness no longer matters: the namespace object may itself be waiting (as
- * Deleting) for this service to go, and insisting on Ready would deadlock the two.
+ * Where the service of an object being deleted is: by the id in status (found without its
+ * namespace), else by name in the namespace known from status, the spec, or the namespace object
+ * whatever its readiness (it may itself be waiting, as Deleting, for this service to go).
  */
-export function resolveNamespace(obj: CloudMapService, namespaceObj: ManagedObject | undefined): Resolution<ServiceDeps> {
-  const ref = obj.spec.namespaceRef;
-  if (obj.metadata.deletionTimestamp) {
-    const namespaceId = obj.status?.namespaceId ?? obj.spec.namespaceId ?? statusId(namespaceObj);
-    return { ready: true, deps: namespaceId ? { namespaceId } : {} };
-  }
-  if (obj.spec.namespaceId) return { ready: true, deps: { namespaceId: obj.spec.namespaceId } };
-  const id = readyStatusField(namespaceObj, "id");
-  if (!ref || !id) {
-    return { ready: false, waitingFor: `${NAMESPACE_KIND} ${obj.metadata.namespace}/${ref?.name ?? ""}` };
-  }
-  return { ready: true, deps: { namespaceId: id } };
+export function locateService(obj: CloudMapService, refs: Refs): ServiceDeps | Unlocated {
+  const namespaceId = obj.status?.namespaceId ?? obj.spec.namespaceId ?? refs.namespace[0];
+  if (namespaceId) return { namespaceId };
+  if (obj.status?.id) return {};
+  return { unlocated: `the Cloud Map namespace of this service is unknown: status has no id and ${NAMESPACE_KIND} ${obj.metadata.namespace}/${obj.spec.namespaceRef?.name ?? ""} shows none` };
 }
 
 function desiredRecords(obj: CloudMapService): DnsRecord[] | undefined {

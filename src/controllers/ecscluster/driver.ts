@@ -2,22 +2,28 @@ import {
   CreateClusterCommand,
   DeleteClusterCommand,
   DescribeClustersCommand,
+  DescribeServicesCommand,
+  paginateListServices,
   PutClusterCapacityProvidersCommand,
   TagResourceCommand,
-  UntagResourceCommand,
   UpdateClusterCommand,
   type Cluster,
   type ECSClient,
 } from "@aws-sdk/client-ecs";
 import type { EcsCluster } from "../../api/ecscluster.js";
+import { chunks } from "../../aws/chunks.js";
 import { awsCall } from "../../aws/errors.js";
+import { ecsTags } from "../../aws/ecs.js";
 import { fromLowerTagList, ownershipOf, toLowerTagList } from "../../aws/tags.js";
 import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
 import { clusterName, clusterStatus, clusterTags, createClusterInput, describeDiff, diffCluster, KIND } from "./mapping.js";
 
+/** DescribeServices takes at most ten services per call. */
+const DESCRIBE_BATCH = 10;
+
 /** The thin I/O half of EcsCluster: every decision is in mapping.ts. */
-export function ecsClusterDriver(ecs: ECSClient): Driver<EcsCluster, null, Cluster> {
+export function ecsClusterDriver(ecs: ECSClient): Driver<EcsCluster, null, Cluster, Record<string, never>> {
   const describe = async (name: string): Promise<Cluster | undefined> => {
     const out = await awsCall("DescribeClusters", () => ecs.send(new DescribeClustersCommand({ clusters: [name], include: ["TAGS", "SETTINGS"] })));
     // A deleted cluster lingers as INACTIVE for a while; for us it no longer exists.
@@ -30,9 +36,24 @@ export function ecsClusterDriver(ecs: ECSClient): Driver<EcsCluster, null, Clust
   };
   const arnOf = (cluster: Cluster): string => cluster.clusterArn ?? "";
 
+  /** The names of the services still in the cluster (ACTIVE or DRAINING), whoever owns them. */
+  const servicesIn = async (name: string): Promise<string[]> => {
+    const arns: string[] = [];
+    for await (const page of paginateListServices({ client: ecs }, { cluster: name })) arns.push(...(page.serviceArns ?? []));
+    const remaining: string[] = [];
+    // ECS lists only live services; an emulator may list deleted ones too, so their status decides.
+    for (const batch of chunks(arns, DESCRIBE_BATCH)) {
+      const out = await awsCall("DescribeServices", () => ecs.send(new DescribeServicesCommand({ cluster: name, services: batch })));
+      remaining.push(...(out.services ?? []).filter((s) => s.status !== "INACTIVE").map((s) => s.serviceName ?? ""));
+    }
+    return remaining;
+  };
+
   return {
     kind: KIND,
-    resolve: () => ({ ready: true, deps: null }),
+    references: {},
+    resolve: () => null,
+    locate: () => null,
 
     async observe(obj) {
       const cluster = await describe(clusterName(obj));
@@ -66,12 +87,7 @@ export function ecsClusterDriver(ecs: ECSClient): Driver<EcsCluster, null, Clust
           ),
         );
       }
-      if (Object.keys(diff.tags.set).length > 0) {
-        await awsCall("TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: arnOf(cluster), tags: toLowerTagList(diff.tags.set) })));
-      }
-      if (diff.tags.remove.length > 0) {
-        await awsCall("UntagResource", () => ecs.send(new UntagResourceCommand({ resourceArn: arnOf(cluster), tagKeys: diff.tags.remove })));
-      }
+      await ecsTags(ecs, arnOf(cluster), diff.tags);
       return mustDescribe(name);
     },
 
@@ -81,7 +97,12 @@ export function ecsClusterDriver(ecs: ECSClient): Driver<EcsCluster, null, Clust
     },
 
     async delete(obj) {
-      const out = await awsCall("DeleteCluster", () => ecs.send(new DeleteClusterCommand({ cluster: clusterName(obj) })));
+      const name = clusterName(obj);
+      // ECS refuses to delete a cluster that still has services (an emulator may not): its own
+      // services' objects are deleted first (the reference guard), anyone else's are named here.
+      const services = await servicesIn(name);
+      if (services.length > 0) return { waiting: `cluster ${name} still has ${services.length} service(s): ${services.slice(0, 5).join(", ")}${services.length > 5 ? ", ..." : ""}` };
+      const out = await awsCall("DeleteCluster", () => ecs.send(new DeleteClusterCommand({ cluster: name })));
       return out.cluster?.status === "INACTIVE";
     },
 

@@ -1,13 +1,27 @@
-import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, TagResourceCommand, UntagResourceCommand, UpdateServiceCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
+import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, TagResourceCommand, UpdateServiceCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
 import type { EcsService } from "../../api/ecsservice.js";
 import { BatchedReader } from "../../aws/batched-reader.js";
+import { ecsTags } from "../../aws/ecs.js";
 import { awsCall, isAwsError } from "../../aws/errors.js";
 import { fromLowerTagList, ownershipOf, toLowerTagList } from "../../aws/tags.js";
-import { readyStatusField } from "../dependencies.js";
-import type { Driver, Resolution } from "../../runtime/driver.js";
+import { sameRevision } from "../../aws/task-definition-revisions.js";
+import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
-import type { DriverSettings, Lookup } from "../index.js";
-import { createServiceInput, describeDiff, diffService, serviceName, serviceStatus, serviceTags, type ObservedService, type ServiceDeps } from "./mapping.js";
+import type { Lookup } from "../../runtime/references.js";
+import type { DriverSettings } from "../index.js";
+import {
+  createServiceInput,
+  describeDiff,
+  diffService,
+  locateService,
+  resolveService,
+  serviceName,
+  serviceReferences,
+  serviceStatus,
+  serviceTags,
+  type ObservedService,
+  type ServiceDeps,
+} from "./mapping.js";
 import { rolloutVerdict } from "./rollout.js";
 
 /** DescribeServices takes at most ten services of one cluster per call. */
@@ -18,7 +32,15 @@ function clusterNameOf(cluster: string): string {
   return cluster.split("/").pop() ?? cluster;
 }
 
-export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: DriverSettings): Driver<EcsService, ServiceDeps, ObservedService> {
+/** DescribeServices was refused because the cluster does not exist (not: the service does not). */
+class ClusterMissing extends Error {
+  constructor(readonly cluster: string) {
+    super(`cluster ${cluster} does not exist`);
+    this.name = "ClusterMissing";
+  }
+}
+
+export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: DriverSettings): Driver<EcsService, ServiceDeps, ObservedService, typeof serviceReferences> {
   const reader = new BatchedReader<Service>({
     maxBatch: DESCRIBE_BATCH,
     // Long enough to cover a fleet's re-checks, which fall due within a few seconds of each
@@ -29,9 +51,7 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
         try {
           return await ecs.send(new DescribeServicesCommand({ cluster, services: names, include: ["TAGS"] }));
         } catch (err) {
-          // No service outlives its cluster: none of these exists, and deleting their objects
-          // must not wait for them for ever. (A create is still refused, and retried, by ECS.)
-          if (isAwsError(err, "ClusterNotFoundException")) return { services: [] };
+          if (isAwsError(err, "ClusterNotFoundException")) throw new ClusterMissing(cluster);
           throw err;
         }
       });
@@ -45,19 +65,24 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
         .map((s) => s?.serviceName ?? ""),
   });
 
-  const dependency = (kind: string, namespace: string, name: string, field: string): { value: string } | { waitingFor: string } => {
-    const value = readyStatusField(lookup.get(kind, namespace, name), field);
-    return value === undefined ? { waitingFor: `${kind} ${namespace}/${name}` } : { value };
-  };
-
   const read = async (obj: EcsService, cluster: string): Promise<Service | undefined> => {
-    const service = await reader.read(cluster, serviceName(obj));
+    let service: Service | undefined;
+    try {
+      service = await reader.read(cluster, serviceName(obj));
+    } catch (err) {
+      if (!(err instanceof ClusterMissing || (err instanceof ReconcileError && err.cause instanceof ClusterMissing))) throw err;
+      // No service outlives its cluster: being deleted, it is gone.
+      if (obj.metadata.deletionTimestamp) return undefined;
+      // Not there to create the service in: say what is missing and wait (with backoff, no writes).
+      const named = obj.spec.cluster !== undefined ? "spec.cluster" : `the clusterName of EcsCluster ${obj.metadata.namespace}/${obj.spec.clusterRef?.name ?? ""}`;
+      throw new ReconcileError(`cluster ${cluster} (${named}) does not exist in AWS`, "retryable", "WaitingForDependency", { cause: err });
+    }
     // A deleted service stays visible as INACTIVE for a while; a new one may take its name.
     return service?.status === "INACTIVE" ? undefined : service;
   };
 
   const observedFrom = (obj: EcsService, deps: ServiceDeps, service: Service, forceNewDeployment: string | undefined): ObservedService => {
-    const remembered = obj.status?.failedTaskDefinitionArn === deps.taskDefinition ? obj.status.failedTaskDefinitionArn : undefined;
+    const remembered = sameRevision(obj.status?.failedTaskDefinitionArn, deps.taskDefinition) ? obj.status?.failedTaskDefinitionArn : undefined;
     const verdict = rolloutVerdict({ service, desiredTaskDefinition: deps.taskDefinition, ...(remembered ? { knownFailedTaskDefinition: remembered } : {}) });
     return {
       service,
@@ -77,30 +102,11 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
   return {
     kind: "EcsService",
 
-    resolve(obj): Resolution<ServiceDeps> {
-      const ns = obj.metadata.namespace;
-      const s = obj.spec;
-      if (obj.metadata.deletionTimestamp) {
-        // Deletion needs only the cluster, and the objects referenced may already be gone.
-        const cluster = obj.status?.clusterArn ?? s.cluster ?? "";
-        return { ready: true, deps: { cluster, taskDefinition: "", targetGroupArns: [], registryArns: [] } };
-      }
-      const waiting: string[] = [];
-      const take = (r: { value: string } | { waitingFor: string }, fallback: string): string => {
-        if ("value" in r) return r.value;
-        waiting.push(r.waitingFor);
-        return fallback;
-      };
-      const cluster = s.cluster ?? take(dependency("EcsCluster", ns, s.clusterRef?.name ?? "", "clusterName"), "");
-      const taskDefinition = s.taskDefinition ?? take(dependency("TaskDefinition", ns, s.taskDefinitionRef?.name ?? "", "taskDefinitionArn"), "");
-      const targetGroupArns = (s.loadBalancers ?? []).map((lb) => lb.targetGroupArn ?? take(dependency("TargetGroup", ns, lb.targetGroupRef?.name ?? "", "arn"), ""));
-      const registryArns = (s.serviceRegistries ?? []).map((r) => r.registryArn ?? take(dependency("CloudMapService", ns, r.cloudMapServiceRef?.name ?? "", "arn"), ""));
-      if (waiting.length > 0) return { ready: false, waitingFor: waiting.join(", ") };
-      return { ready: true, deps: { cluster, taskDefinition, targetGroupArns, registryArns } };
-    },
+    references: serviceReferences,
+    resolve: resolveService,
+    locate: locateService,
 
     async observe(obj, deps) {
-      if (!deps.cluster) return { exists: false };
       const service = await read(obj, deps.cluster);
       if (!service) return { exists: false };
       const observed = observedFrom(obj, deps, service, obj.status?.forceNewDeployment);
@@ -131,9 +137,7 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
       if (Object.keys(diff.update).length > 0 || diff.forceNewDeployment) {
         await awsCall("UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster, service, ...diff.update, ...(diff.forceNewDeployment ? { forceNewDeployment: true } : {}) })));
       }
-      const arn = observed.service.serviceArn ?? "";
-      if (Object.keys(diff.tags.set).length > 0) await awsCall("TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: arn, tags: toLowerTagList(diff.tags.set) })));
-      if (diff.tags.remove.length > 0) await awsCall("UntagResource", () => ecs.send(new UntagResourceCommand({ resourceArn: arn, tagKeys: diff.tags.remove })));
+      await ecsTags(ecs, observed.service.serviceArn ?? "", diff.tags);
       return reread(obj, deps, obj.spec.forceNewDeployment ?? observed.forceNewDeployment);
     },
 

@@ -1,8 +1,11 @@
 import type { CreateServiceCommandInput, Service, UpdateServiceCommandInput } from "@aws-sdk/client-ecs";
 import { createHash } from "node:crypto";
-import type { EcsService, EcsServiceStatus } from "../../api/ecsservice.js";
+import type { EcsService, EcsServiceSpec, EcsServiceStatus } from "../../api/ecsservice.js";
 import { derivedAwsName } from "../../aws/names.js";
 import { desiredTags, fromLowerTagList, tagDiff, toLowerTagList } from "../../aws/tags.js";
+import { sameRevision } from "../../aws/task-definition-revisions.js";
+import type { Unlocated } from "../../runtime/driver.js";
+import type { ReferenceFields, ReferenceValues } from "../../runtime/references.js";
 
 export const KIND = "EcsService";
 
@@ -42,10 +45,46 @@ export function clientToken(obj: EcsService): string {
   return createHash("sha256").update(`${obj.metadata.uid}:${String(obj.metadata.generation ?? 0)}`).digest("hex").slice(0, 32);
 }
 
-/** True when `observed` (always an ARN from AWS) is the revision `desired` names. */
-export function sameTaskDefinition(desired: string, observed: string | undefined): boolean {
-  if (observed === undefined) return false;
-  return desired.startsWith("arn:") ? desired === observed : observed.endsWith(`:task-definition/${desired}`);
+/**
+ * The objects a service names, declared once (docs/adding-a-kind.md): the runtime resolves them,
+ * wakes the service when what it reads of them changes, and holds their deletion while it exists.
+ */
+export const serviceReferences = {
+  cluster: { kind: "EcsCluster", statusField: "clusterName", path: "spec.clusterRef", names: (s: EcsServiceSpec) => [s.clusterRef?.name] },
+  taskDefinition: { kind: "TaskDefinition", statusField: "taskDefinitionArn", path: "spec.taskDefinitionRef", names: (s: EcsServiceSpec) => [s.taskDefinitionRef?.name] },
+  targetGroups: { kind: "TargetGroup", statusField: "arn", path: "spec.loadBalancers[].targetGroupRef", names: (s: EcsServiceSpec) => (s.loadBalancers ?? []).map((lb) => lb.targetGroupRef?.name) },
+  registries: {
+    kind: "CloudMapService",
+    statusField: "arn",
+    path: "spec.serviceRegistries[].cloudMapServiceRef",
+    names: (s: EcsServiceSpec) => (s.serviceRegistries ?? []).map((r) => r.cloudMapServiceRef?.name),
+  },
+} satisfies ReferenceFields<EcsServiceSpec>;
+
+export type ServiceRefs = ReferenceValues<typeof serviceReferences>;
+
+/** Each reference or its literal twin (exactly one is set, by CEL). */
+export function resolveService(obj: EcsService, refs: ServiceRefs): ServiceDeps {
+  const s = obj.spec;
+  return {
+    cluster: s.cluster ?? refs.cluster[0] ?? "",
+    taskDefinition: s.taskDefinition ?? refs.taskDefinition[0] ?? "",
+    targetGroupArns: (s.loadBalancers ?? []).map((lb, i) => lb.targetGroupArn ?? refs.targetGroups[i] ?? ""),
+    registryArns: (s.serviceRegistries ?? []).map((r, i) => r.registryArn ?? refs.registries[i] ?? ""),
+  };
+}
+
+/**
+ * Where the service of an object being deleted is: only its cluster is needed, from the identity
+ * in status, the literal, or the EcsCluster object whatever its readiness (a cluster being
+ * deleted waits for its services, so it is still there to ask).
+ */
+export function locateService(obj: EcsService, refs: ServiceRefs): ServiceDeps | Unlocated {
+  const cluster = obj.status?.clusterArn ?? obj.spec.cluster ?? refs.cluster[0];
+  if (cluster === undefined) {
+    return { unlocated: `the cluster of this service is unknown: status has no clusterArn and EcsCluster ${obj.metadata.namespace}/${obj.spec.clusterRef?.name ?? ""} shows no clusterName` };
+  }
+  return { cluster, taskDefinition: "", targetGroupArns: [], registryArns: [] };
 }
 
 function loadBalancers(obj: EcsService, deps: ServiceDeps) {
@@ -142,7 +181,7 @@ export function diffService(obj: EcsService, deps: ServiceDeps, observed: Observ
   for (const [field, value] of Object.entries(want)) {
     if (field === "taskDefinition") {
       // A revision whose rollout failed is not pushed again: that would loop on the breaker.
-      if (!sameTaskDefinition(deps.taskDefinition, service.taskDefinition) && observed.failedTaskDefinition !== deps.taskDefinition) update[field] = value;
+      if (!sameRevision(deps.taskDefinition, service.taskDefinition) && !sameRevision(observed.failedTaskDefinition, deps.taskDefinition)) update[field] = value;
       continue;
     }
     const reported = (service as Record<string, unknown>)[field];
@@ -213,16 +252,4 @@ export function serviceStatus(observed: ObservedService | undefined): EcsService
     ...(observed.failedTaskDefinition ? { failedTaskDefinitionArn: observed.failedTaskDefinition } : {}),
     ...(observed.forceNewDeployment !== undefined ? { forceNewDeployment: observed.forceNewDeployment } : {}),
   };
-}
-
-/** The objects the service names; the runtime wakes it when they change and guards their deletion. */
-export function serviceReferences(obj: EcsService): { kind: string; namespace: string; name: string }[] {
-  const namespace = obj.metadata.namespace;
-  const s = obj.spec;
-  return [
-    ...(s.clusterRef ? [{ kind: "EcsCluster", namespace, name: s.clusterRef.name }] : []),
-    ...(s.taskDefinitionRef ? [{ kind: "TaskDefinition", namespace, name: s.taskDefinitionRef.name }] : []),
-    ...(s.loadBalancers ?? []).flatMap((lb) => (lb.targetGroupRef ? [{ kind: "TargetGroup", namespace, name: lb.targetGroupRef.name }] : [])),
-    ...(s.serviceRegistries ?? []).flatMap((r) => (r.cloudMapServiceRef ? [{ kind: "CloudMapService", namespace, name: r.cloudMapServiceRef.name }] : [])),
-  ];
 }

@@ -1,6 +1,10 @@
 import type { Deployment, Service } from "@aws-sdk/client-ecs";
+import { revisionName, sameRevision } from "../../aws/task-definition-revisions.js";
 import type { DesiredCondition } from "../../runtime/conditions.js";
 import type { Readiness } from "../../runtime/driver.js";
+
+/** The condition reasons this kind contributes beside the runtime's (docs/design.md, section 2). */
+export const ROLLOUT_REASONS = ["RolloutInProgress", "RolloutFailed"] as const;
 
 /** How often to look while ECS rolls out: a rollout is minutes, a user watches it live. */
 export const ROLLOUT_POLL_MS = 5000;
@@ -22,7 +26,7 @@ function primaryOf(service: Service): Deployment | undefined {
   return service.deployments?.find((d) => d.status === "PRIMARY");
 }
 
-function progressing(status: DesiredCondition["status"], reason: DesiredCondition["reason"], message: string): DesiredCondition {
+function progressing(status: DesiredCondition["status"], reason: string, message: string): DesiredCondition {
   return { type: "Progressing", status, reason, message };
 }
 
@@ -35,14 +39,16 @@ function progressing(status: DesiredCondition["status"], reason: DesiredConditio
 export function rolloutVerdict({ service, desiredTaskDefinition, knownFailedTaskDefinition }: RolloutInput): RolloutVerdict {
   const deployments = service.deployments ?? [];
   const primary = primaryOf(service);
-  const failed = deployments.find((d) => d.rolloutState === "FAILED" && d.taskDefinition === desiredTaskDefinition);
-  if (failed || knownFailedTaskDefinition === desiredTaskDefinition) {
+  const desired = revisionName(desiredTaskDefinition);
+  const failed = deployments.find((d) => d.rolloutState === "FAILED" && sameRevision(d.taskDefinition, desiredTaskDefinition));
+  if (failed || sameRevision(knownFailedTaskDefinition, desiredTaskDefinition)) {
     const reason = failed?.rolloutStateReason ?? "an earlier rollout of this revision failed";
-    const rolledBack = primary && primary.taskDefinition !== desiredTaskDefinition ? `; rolled back to ${primary.taskDefinition ?? "the previous revision"}` : "";
-    const message = `rollout of ${desiredTaskDefinition} failed: ${reason}${rolledBack}. Change the task definition or the spec to try again.`;
+    const rolledBack = primary?.taskDefinition && !sameRevision(primary.taskDefinition, desiredTaskDefinition) ? `; rolled back to ${revisionName(primary.taskDefinition)}` : "";
+    const message = `rollout of ${desired} failed: ${reason}${rolledBack}. Change the task definition or the spec to try again.`;
     return {
       ready: false,
       reason: "RolloutFailed",
+      failure: true,
       message,
       failedTaskDefinition: desiredTaskDefinition,
       conditions: [progressing("False", "RolloutFailed", message)],
@@ -52,21 +58,22 @@ export function rolloutVerdict({ service, desiredTaskDefinition, knownFailedTask
     return { ready: false, reason: "Deleting", message: "service is draining", recheckAfterMs: ROLLOUT_POLL_MS, conditions: [progressing("False", "Deleting", "service is draining")] };
   }
   const running = service.runningCount ?? 0;
-  const desired = service.desiredCount ?? 0;
+  const wanted = service.desiredCount ?? 0;
   // service.taskDefinition is the PRIMARY deployment's revision, updated by UpdateService at once.
   const inProgress = primary?.rolloutState === "IN_PROGRESS" || deployments.length > 1;
-  if (inProgress || service.taskDefinition !== desiredTaskDefinition) {
-    const message = `rolling out ${service.taskDefinition ?? desiredTaskDefinition}: ${primary?.runningCount ?? running} of ${primary?.desiredCount ?? desired} tasks running${primary?.rolloutStateReason ? ` (${primary.rolloutStateReason})` : ""}`;
+  if (inProgress || !sameRevision(service.taskDefinition, desiredTaskDefinition)) {
+    const rolling = service.taskDefinition ? revisionName(service.taskDefinition) : desired;
+    const message = `rolling out ${rolling}: ${primary?.runningCount ?? running} of ${primary?.desiredCount ?? wanted} tasks running${primary?.rolloutStateReason ? ` (${primary.rolloutStateReason})` : ""}`;
     return { ready: false, reason: "RolloutInProgress", message, recheckAfterMs: ROLLOUT_POLL_MS, conditions: [progressing("True", "RolloutInProgress", message)] };
   }
-  if (running !== desired) {
-    const message = `${running} of ${desired} tasks running`;
+  if (running !== wanted) {
+    const message = `${running} of ${wanted} tasks running ${desired}`;
     return { ready: false, reason: "Updating", message, recheckAfterMs: ROLLOUT_POLL_MS * 3, conditions: [progressing("False", "Available", "no rollout under way")] };
   }
   return {
     ready: true,
     reason: "Available",
-    message: `rollout completed: ${running} of ${desired} tasks running ${desiredTaskDefinition}`,
+    message: `rollout completed: ${running} of ${wanted} tasks running ${desired}`,
     conditions: [progressing("False", "Available", "no rollout under way")],
   };
 }

@@ -4,39 +4,28 @@ import {
   DeleteRuleCommand,
   DescribeRulesCommand,
   ModifyRuleCommand,
-  RemoveTagsCommand,
   SetRulePrioritiesCommand,
   type ElasticLoadBalancingV2Client,
   type Rule,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { ListenerRule } from "../../api/listenerrule.js";
-import { describeElbv2Tags } from "../../aws/elbv2.js";
-import { awsCall, isAwsError } from "../../aws/errors.js";
+import { describeElbv2Tags, elbv2Tags } from "../../aws/elbv2.js";
+import { awsCall, isAwsError, unlessAbsent } from "../../aws/errors.js";
 import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
 import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
-import { readyStatusField } from "../dependencies.js";
-import type { Lookup } from "../index.js";
-import { createRuleInput, desiredActions, desiredConditions, describeDiff, diffRule, KIND, pickRule, ruleStatus, ruleTags, type ObservedRule, type RuleDeps } from "./mapping.js";
+import { createRuleInput, desiredActions, desiredConditions, describeDiff, diffRule, KIND, pickRule, ruleReferences, ruleStatus, ruleTags, type ObservedRule, type RuleDeps } from "./mapping.js";
 
 /**
- * Deps are null while the object is being deleted: deleting a rule needs only its own ARN, and
- * the target groups it names may already be on their way out (their deletion waits for this
- * rule), so waiting for them to be Ready would deadlock.
+ * Deps are null while the object is being deleted: deleting a rule needs only its own ARN (or
+ * the listener searched by its uid tag), not the target groups it forwards to.
  */
 type Deps = RuleDeps | null;
 
 /** The thin I/O half of ListenerRule: every decision is in mapping.ts. */
-export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client, lookup: Lookup): Driver<ListenerRule, Deps, ObservedRule> {
+export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client): Driver<ListenerRule, Deps, ObservedRule, typeof ruleReferences> {
   const describeByArn = async (arn: string): Promise<Rule | undefined> => {
-    const out = await awsCall("DescribeRules", async () => {
-      try {
-        return await elbv2.send(new DescribeRulesCommand({ RuleArns: [arn] }));
-      } catch (err) {
-        if (isAwsError(err, "RuleNotFoundException")) return undefined;
-        throw err;
-      }
-    });
+    const out = await unlessAbsent("DescribeRules", () => elbv2.send(new DescribeRulesCommand({ RuleArns: [arn] })), "RuleNotFoundException");
     return out?.Rules?.find((r) => r.RuleArn === arn);
   };
 
@@ -44,15 +33,8 @@ export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client, lookup: 
     const rules: Rule[] = [];
     let marker: string | undefined;
     do {
-      const page = await awsCall("DescribeRules", async () => {
-        try {
-          return await elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400, ...(marker ? { Marker: marker } : {}) }));
-        } catch (err) {
-          // A rule cannot outlive its listener.
-          if (isAwsError(err, "ListenerNotFoundException")) return undefined;
-          throw err;
-        }
-      });
+      // A rule cannot outlive its listener.
+      const page = await unlessAbsent("DescribeRules", () => elbv2.send(new DescribeRulesCommand({ ListenerArn: listenerArn, PageSize: 400, ...(marker ? { Marker: marker } : {}) })), "ListenerNotFoundException");
       rules.push(...(page?.Rules ?? []));
       marker = page?.NextMarker;
     } while (marker);
@@ -100,19 +82,19 @@ export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client, lookup: 
   return {
     kind: KIND,
 
-    resolve(obj) {
-      if (obj.metadata.deletionTimestamp) return { ready: true, deps: null };
-      const ns = obj.metadata.namespace;
+    references: ruleReferences,
+
+    resolve(obj, refs) {
       const targetGroupArns: Record<string, string> = {};
-      for (const tg of obj.spec.actions.flatMap((a) => a.forwardConfig.targetGroups)) {
-        if (!tg.targetGroupRef) continue;
-        const name = tg.targetGroupRef.name;
-        const arn = readyStatusField(lookup.get("TargetGroup", ns, name), "arn");
-        if (!arn) return { ready: false, waitingFor: `TargetGroup ${ns}/${name}` };
-        targetGroupArns[name] = arn;
-      }
-      return { ready: true, deps: { targetGroupArns } };
+      const names = ruleReferences.targetGroups.names(obj.spec);
+      names.forEach((name, i) => {
+        const arn = refs.targetGroups[i];
+        if (name !== undefined && arn !== undefined) targetGroupArns[name] = arn;
+      });
+      return { targetGroupArns };
     },
+
+    locate: () => null,
 
     async observe(obj, deps) {
       const found = await find(obj);
@@ -139,12 +121,7 @@ export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client, lookup: 
       if (diff.priority) {
         await priorityTaken(obj, "SetRulePriorities", () => elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: arn, Priority: obj.spec.priority }] })));
       }
-      if (Object.keys(diff.tags.set).length > 0) {
-        await awsCall("AddTags", () => elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toUpperTagList(diff.tags.set) })));
-      }
-      if (diff.tags.remove.length > 0) {
-        await awsCall("RemoveTags", () => elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: diff.tags.remove })));
-      }
+      await elbv2Tags(elbv2, arn, diff.tags);
       return mustFind(arn);
     },
 
@@ -155,13 +132,7 @@ export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client, lookup: 
     },
 
     async delete(_obj, _deps, observed) {
-      await awsCall("DeleteRule", async () => {
-        try {
-          await elbv2.send(new DeleteRuleCommand({ RuleArn: observed.rule.RuleArn ?? "" }));
-        } catch (err) {
-          if (!isAwsError(err, "RuleNotFoundException")) throw err;
-        }
-      });
+      await unlessAbsent("DeleteRule", () => elbv2.send(new DeleteRuleCommand({ RuleArn: observed.rule.RuleArn ?? "" })), "RuleNotFoundException");
       return true;
     },
 

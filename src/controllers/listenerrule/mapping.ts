@@ -1,7 +1,7 @@
 import type { Action, CreateRuleCommandInput, Rule, RuleCondition } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { ListenerRule, ListenerRuleCondition, ListenerRuleStatus } from "../../api/listenerrule.js";
+import type { ListenerRule, ListenerRuleCondition, ListenerRuleSpec, ListenerRuleStatus } from "../../api/listenerrule.js";
 import { desiredTags, tagDiff, toUpperTagList, UID_TAG } from "../../aws/tags.js";
-import type { ObjectRef } from "../../runtime/references.js";
+import type { ReferenceFields } from "../../runtime/references.js";
 
 export const KIND = "ListenerRule";
 
@@ -19,11 +19,15 @@ export function ruleTags(obj: ListenerRule): Record<string, string> {
   return desiredTags({ kind: KIND, namespace: obj.metadata.namespace, name: obj.metadata.name, uid: obj.metadata.uid }, obj.spec.tags);
 }
 
-/** The TargetGroup objects the rule forwards to, for the reference index. */
-export function ruleReferences(obj: ListenerRule): ObjectRef[] {
-  const names = new Set(obj.spec.actions.flatMap((a) => a.forwardConfig.targetGroups.flatMap((tg) => (tg.targetGroupRef ? [tg.targetGroupRef.name] : []))));
-  return [...names].map((name) => ({ kind: "TargetGroup", namespace: obj.metadata.namespace, name }));
-}
+/** The target groups the rule forwards to, declared once (docs/adding-a-kind.md). */
+export const ruleReferences = {
+  targetGroups: {
+    kind: "TargetGroup",
+    statusField: "arn",
+    path: "spec.actions[].forwardConfig.targetGroups[].targetGroupRef",
+    names: (spec: ListenerRuleSpec) => spec.actions.flatMap((a) => a.forwardConfig.targetGroups.map((tg) => tg.targetGroupRef?.name)),
+  },
+} satisfies ReferenceFields<ListenerRuleSpec>;
 
 function toAwsCondition(c: ListenerRuleCondition): RuleCondition {
   return {

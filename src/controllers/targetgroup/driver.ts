@@ -7,13 +7,12 @@ import {
   DescribeTargetHealthCommand,
   ModifyTargetGroupAttributesCommand,
   ModifyTargetGroupCommand,
-  RemoveTagsCommand,
   type ElasticLoadBalancingV2Client,
   type TargetGroup as AwsTargetGroup,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { TargetGroup } from "../../api/targetgroup.js";
-import { describeElbv2Tags } from "../../aws/elbv2.js";
-import { awsCall, isAwsError } from "../../aws/errors.js";
+import { describeElbv2Tags, elbv2Tags } from "../../aws/elbv2.js";
+import { awsCall, unlessAbsent } from "../../aws/errors.js";
 import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
 import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
@@ -34,16 +33,9 @@ import {
  * The thin I/O half of TargetGroup: every decision is in mapping.ts. It never calls
  * RegisterTargets or DeregisterTargets: the targets belong to ECS (docs/design.md, promise 2).
  */
-export function targetGroupDriver(elbv2: ElasticLoadBalancingV2Client): Driver<TargetGroup, null, ObservedTargetGroup> {
+export function targetGroupDriver(elbv2: ElasticLoadBalancingV2Client): Driver<TargetGroup, null, ObservedTargetGroup, Record<string, never>> {
   const describe = async (name: string): Promise<AwsTargetGroup | undefined> => {
-    const out = await awsCall("DescribeTargetGroups", async () => {
-      try {
-        return await elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] }));
-      } catch (err) {
-        if (isAwsError(err, "TargetGroupNotFoundException")) return undefined;
-        throw err;
-      }
-    });
+    const out = await unlessAbsent("DescribeTargetGroups", () => elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] })), "TargetGroupNotFoundException");
     return out?.TargetGroups?.find((tg) => tg.TargetGroupName === name);
   };
 
@@ -78,7 +70,9 @@ export function targetGroupDriver(elbv2: ElasticLoadBalancingV2Client): Driver<T
 
   return {
     kind: KIND,
-    resolve: () => ({ ready: true, deps: null }),
+    references: {},
+    resolve: () => null,
+    locate: () => null,
 
     async observe(obj) {
       const tg = await describe(targetGroupName(obj));
@@ -112,12 +106,7 @@ export function targetGroupDriver(elbv2: ElasticLoadBalancingV2Client): Driver<T
         await awsCall("ModifyTargetGroup", () => elbv2.send(new ModifyTargetGroupCommand({ TargetGroupArn: arn, ...healthCheckSettings(obj) })));
       }
       await setAttributes(arn, diff.attributes);
-      if (Object.keys(diff.tags.set).length > 0) {
-        await awsCall("AddTags", () => elbv2.send(new AddTagsCommand({ ResourceArns: [arn], Tags: toUpperTagList(diff.tags.set) })));
-      }
-      if (diff.tags.remove.length > 0) {
-        await awsCall("RemoveTags", () => elbv2.send(new RemoveTagsCommand({ ResourceArns: [arn], TagKeys: diff.tags.remove })));
-      }
+      await elbv2Tags(elbv2, arn, diff.tags);
       return mustLoad(obj);
     },
 
@@ -129,13 +118,7 @@ export function targetGroupDriver(elbv2: ElasticLoadBalancingV2Client): Driver<T
 
     async delete(_obj, _deps, observed) {
       // A group still in use by a listener or rule answers ResourceInUse, which is retried.
-      await awsCall("DeleteTargetGroup", async () => {
-        try {
-          await elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arnOf(observed.targetGroup) }));
-        } catch (err) {
-          if (!isAwsError(err, "TargetGroupNotFoundException")) throw err;
-        }
-      });
+      await unlessAbsent("DeleteTargetGroup", () => elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: arnOf(observed.targetGroup) })), "TargetGroupNotFoundException");
       return true;
     },
 

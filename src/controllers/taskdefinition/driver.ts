@@ -4,18 +4,18 @@ import {
   DescribeTaskDefinitionCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
-  TagResourceCommand,
-  UntagResourceCommand,
   type ECSClient,
 } from "@aws-sdk/client-ecs";
 import type { TaskDefinitionObject } from "../../api/taskdefinition.js";
 import { chunks } from "../../aws/chunks.js";
 import { awsCall } from "../../aws/errors.js";
 import { SharedListing } from "../../aws/shared-listing.js";
-import { fromLowerTagList, ownershipOf, tagDiff, toLowerTagList } from "../../aws/tags.js";
+import { ecsTags } from "../../aws/ecs.js";
+import { fromLowerTagList, ownershipOf, tagDiff } from "../../aws/tags.js";
 import type { Driver, Observation } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
-import type { DriverSettings, Lookup } from "../index.js";
+import type { Lookup } from "../../runtime/references.js";
+import type { DriverSettings } from "../index.js";
 import {
   describedFingerprint,
   desiredContent,
@@ -55,7 +55,7 @@ const DELETE_BATCH = 10;
  * (DescribeTaskDefinition) only when the spec's fingerprint is not the remembered one, or when
  * status knows no revision of ours.
  */
-export function taskDefinitionDriver(ecs: ECSClient, lookup: Lookup, settings: DriverSettings = { resyncMs: 600_000 }): Driver<TaskDefinitionObject, Deps, ObservedFamily> {
+export function taskDefinitionDriver(ecs: ECSClient, lookup: Lookup, settings: DriverSettings = { resyncMs: 600_000 }): Driver<TaskDefinitionObject, Deps, ObservedFamily, Record<string, never>> {
   /** Every ACTIVE revision, of one family or (familyPrefix undefined) of the account and region. */
   const listArns = async (familyPrefix: string | undefined): Promise<{ arns: string[]; calls: number }> => {
     const arns: string[] = [];
@@ -152,16 +152,16 @@ export function taskDefinitionDriver(ecs: ECSClient, lookup: Lookup, settings: D
   };
 
   const retag = async (obj: TaskDefinitionObject, described: DescribedRevision): Promise<DescribedRevision> => {
-    const diff = tagDiff(described.tags, revisionTags(obj));
-    if (Object.keys(diff.set).length > 0) await awsCall("TagResource", () => ecs.send(new TagResourceCommand({ resourceArn: described.ref.arn, tags: toLowerTagList(diff.set) })));
-    if (diff.remove.length > 0) await awsCall("UntagResource", () => ecs.send(new UntagResourceCommand({ resourceArn: described.ref.arn, tagKeys: diff.remove })));
+    await ecsTags(ecs, described.ref.arn, tagDiff(described.tags, revisionTags(obj)));
     return { ...described, tags: revisionTags(obj) };
   };
 
   return {
     kind: KIND,
 
-    resolve: () => ({ ready: true, deps: { inUse: lazyRevisionsInUse(() => lookup.list("EcsService")) } }),
+    references: {},
+    resolve: () => ({ inUse: lazyRevisionsInUse(() => lookup.list("EcsService")) }),
+    locate: () => ({ inUse: lazyRevisionsInUse(() => lookup.list("EcsService")) }),
 
     async observe(obj, deps) {
       const family = familyName(obj);
@@ -250,7 +250,8 @@ export function taskDefinitionDriver(ecs: ECSClient, lookup: Lookup, settings: D
         });
       }
       // A revision a service still runs stays until the service moves off it or goes.
-      return pinned.length === 0;
+      if (pinned.length === 0) return true;
+      return { waiting: `revision(s) ${pinned.map((r) => r.revision).join(", ")} of ${observed.family} still used by a service` };
     },
 
     status: (_obj, observed) => taskDefinitionStatus(observed),

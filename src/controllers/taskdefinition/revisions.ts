@@ -1,3 +1,4 @@
+import { revisionKey, revisionParts } from "../../aws/task-definition-revisions.js";
 import type { ManagedObject } from "../../runtime/driver.js";
 
 /** One revision of a task definition family. */
@@ -6,14 +7,7 @@ export interface RevisionRef {
   arn: string;
 }
 
-const ARN = /^arn:[^:]+:ecs:[^:]*:[^:]*:task-definition\/([a-zA-Z0-9_-]+):(\d+)$/;
-const FAMILY_REVISION = /^([a-zA-Z0-9_-]+):(\d+)$/;
-
-/** `family:revision` from a revision ARN or a `family:revision` reference; undefined for a bare family. */
-export function revisionKey(reference: string): string | undefined {
-  const match = ARN.exec(reference) ?? FAMILY_REVISION.exec(reference);
-  return match ? `${match[1] ?? ""}:${match[2] ?? ""}` : undefined;
-}
+export { revisionKey };
 
 /**
  * The revisions of exactly `family` among ListTaskDefinitions ARNs, ascending. The family filter is
@@ -23,8 +17,8 @@ export function revisionKey(reference: string): string | undefined {
 export function revisionsOfFamily(family: string, arns: readonly string[]): RevisionRef[] {
   const out: RevisionRef[] = [];
   for (const arn of arns) {
-    const match = ARN.exec(arn);
-    if (match?.[1] === family) out.push({ revision: Number(match[2]), arn });
+    const parts = revisionParts(arn, true);
+    if (parts?.family === family) out.push({ revision: parts.revision, arn });
   }
   return out.sort((a, b) => a.revision - b.revision);
 }

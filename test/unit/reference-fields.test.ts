@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { API_VERSION } from "../../src/api/common.js";
-import { readyStatusField, referrersCanSee } from "../../src/controllers/dependencies.js";
+import { readyStatusField, referrersCanSee } from "../../src/runtime/references.js";
 import type { ManagedObject } from "../../src/runtime/driver.js";
 
 function cluster(generation: number, status: Record<string, unknown>, ready = true, observedGeneration = generation): ManagedObject {
@@ -40,8 +40,8 @@ describe("referrersCanSee", () => {
     expect(referrersCanSee(fields, cluster(2, { clusterName: "main" }, true, 1), cluster(1, { clusterName: "main" }))).toBe(true);
   });
 
-  it("counts every change when the object was just added or its kind names no fields", () => {
+  it("counts every change when the object was just added; none when no reference reads the kind", () => {
     expect(referrersCanSee(fields, cluster(1, { clusterName: "main" }), undefined)).toBe(true);
-    expect(referrersCanSee(undefined, cluster(1, { clusterName: "main", runningTasksCount: 7 }), cluster(1, { clusterName: "main" }))).toBe(true);
+    expect(referrersCanSee([], cluster(1, { clusterName: "main", runningTasksCount: 7 }), cluster(1, { clusterName: "main" }))).toBe(false);
   });
 });

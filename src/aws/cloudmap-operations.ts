@@ -1,5 +1,5 @@
 import { DuplicateRequest, type Operation, type OperationType } from "@aws-sdk/client-servicediscovery";
-import { ReconcileError } from "../../runtime/errors.js";
+import { ReconcileError } from "../runtime/errors.js";
 
 /**
  * Cloud Map's asynchronous operations, as pure functions. Namespace create, update and delete and
@@ -83,10 +83,4 @@ export function namespaceCreatorRequestId(uid: string, generation: number | unde
 export function duplicateOperationId(err: unknown): string | undefined {
   const cause = err instanceof ReconcileError ? err.cause : err;
   return cause instanceof DuplicateRequest ? cause.DuplicateOperationId : undefined;
-}
-
-/** The AWS error name behind a failed call, whether or not awsCall has classified it yet. */
-export function awsErrorName(err: unknown): string | undefined {
-  const cause = err instanceof ReconcileError ? err.cause : err;
-  return cause instanceof Error ? cause.name : undefined;
 }
