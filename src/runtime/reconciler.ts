@@ -107,7 +107,7 @@ async function converge<Obj extends ManagedObject, Deps, Observed, R extends Ref
   const resolution = resolveReferences(obj, driver.references, ctx.lookup);
   if (!resolution.ready) {
     // No finalizer yet if nothing was ever written: an object that only ever waited deletes at once.
-    await waitWithConditions(obj, `waiting for ${resolution.waitingFor}`, ctx, resolution.missing.length > 0);
+    await waitWithConditions(obj, `waiting for ${resolution.waitingFor}`, ctx);
     return { outcome: "success", requeueAfterMs: ctx.resyncMs };
   }
   if (manage && !(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
@@ -197,14 +197,13 @@ async function conflict(obj: ManagedObject, message: string, ctx: ReconcilerCont
 }
 
 /**
- * Waiting for a dependency: Ready and Synced False with what is awaited, and one Event when that
- * changes (a Warning when something named is missing altogether, which the user has to fix).
+ * Waiting for a dependency: Ready and Synced False with what is awaited, and one Event each time
+ * that changes. Normal, not Warning: a reference not found yet is what applying a whole stack at
+ * once (kubectl apply -f dir, an Argo CD sync) looks like for a moment.
  */
-async function waitWithConditions(obj: ManagedObject, message: string, ctx: ReconcilerContext, missing = false): Promise<void> {
+async function waitWithConditions(obj: ManagedObject, message: string, ctx: ReconcilerContext): Promise<void> {
   const changed = await writeStatus(obj, undefined, [cond("Ready", "False", "WaitingForDependency", message), cond("Synced", "False", "WaitingForDependency", message)], ctx, "Ready");
-  if (!changed) return;
-  if (missing) ctx.events.warning(obj, "WaitingForDependency", message);
-  else ctx.events.normal(obj, "WaitingForDependency", message);
+  if (changed) ctx.events.normal(obj, "WaitingForDependency", message);
 }
 
 /** Deletion in progress or held up: the Ready condition says why, with one Event each time that changes. */

@@ -261,11 +261,11 @@ describe("reconcile", () => {
     expect(h.events).toHaveLength(1);
   });
 
-  it("says a missing reference is not found, with a Warning", async () => {
+  it("says a missing reference is not found, with one Event", async () => {
     const h = harness(undefined);
     await reconcile(object({ depRef: { name: "typo" } }), h.driver, h.ctx);
     expect(condition(h.statuses[0], "Ready")).toMatchObject({ reason: "WaitingForDependency", message: "waiting for Dep ns/typo (spec.depRef) not found" });
-    expect(h.events).toEqual([{ type: "Warning", reason: "WaitingForDependency" }]);
+    expect(h.events).toEqual([{ type: "Normal", reason: "WaitingForDependency" }]);
   });
 
   it("never erases the observed identity when a status write changes only conditions (waiting, conflict, failure)", async () => {
