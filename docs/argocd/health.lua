@@ -6,6 +6,7 @@
 -- math, no global os (test/env/argocd.ts runs it the same way). Keep to operators, tostring,
 -- ipairs and table.concat.
 local hs = {}
+local FINALIZER = "ecs.operator.dev/finalizer"
 -- Reasons that need a person: AWS rejected the spec, the rollout failed, the name is taken, or an
 -- Observe-only object has nothing in AWS to observe. The operator does not retry them as they are.
 local TERMINAL = { InvalidSpec = true, RolloutFailed = true, ConflictExistingResource = true, NotFound = true }
@@ -30,6 +31,32 @@ local function failed(condition)
 end
 local function describe(condition)
   return tostring(condition.reason) .. ": " .. tostring(condition.message or "")
+end
+
+if obj.metadata.deletionTimestamp ~= nil then
+  -- Argo CD >= 3.6 shows deletionMessage for an object being deleted (older versions show
+  -- "Pending deletion"); message carries the same text for those that read it instead.
+  hs.status = "Progressing"
+  if ready ~= nil and ready.reason == "Deleting" and (ready.message or "") ~= "" then
+    hs.deletionMessage = ready.message
+  elseif failed(synced) then
+    hs.deletionMessage = "deleting; the last attempt failed, retrying: " .. describe(synced)
+  else
+    local finalizers = obj.metadata.finalizers or {}
+    local ours = false
+    for _, finalizer in ipairs(finalizers) do
+      if finalizer == FINALIZER then ours = true end
+    end
+    if ours then
+      hs.deletionMessage = "waiting for the operator to delete the AWS resource (or keep it, with deletionPolicy: Retain) and remove finalizer " .. FINALIZER
+    elseif #finalizers > 0 then
+      hs.deletionMessage = "waiting for finalizers: " .. table.concat(finalizers, ", ")
+    else
+      hs.deletionMessage = "being deleted"
+    end
+  end
+  hs.message = hs.deletionMessage
+  return hs
 end
 
 local waiting = "waiting for the operator to reconcile generation " .. tostring(generation)

@@ -25,6 +25,7 @@ function condition(type: string, status: string, reason: string, message: string
   return { type, status, reason, message, lastTransitionTime: at, ...(observedGeneration !== null ? { observedGeneration } : {}) };
 }
 const current = (...conditions: ReturnType<typeof condition>[]) => ({ observedGeneration: GEN, conditions });
+const deleting = (status?: Record<string, unknown>, finalizers: string[] = [FINALIZER]) => object(status, { deletionTimestamp: at, finalizers });
 const readyTrue = condition("Ready", "True", "Available", "rollout completed: 2 of 2 tasks running");
 const syncedTrue = condition("Synced", "True", "Available", "the last reconcile applied the spec");
 const waitingMessage = `waiting for the operator to reconcile generation ${GEN}`;
@@ -98,6 +99,32 @@ const cases: { name: string; obj: unknown; health: ArgoHealth }[] = [
     health: { status: "Degraded", message: "NotFound: no such EcsService in AWS" },
   },
 
+  {
+    name: "deleting: waits for a referrer, in the operator's words",
+    obj: deleting(current(condition("Ready", "False", "Deleting", "deletion waits until EcsService team/web no longer uses it"), condition("Synced", "True", "Available", "", GEN - 1))),
+    health: { status: "Progressing", message: "deletion waits until EcsService team/web no longer uses it", deletionMessage: "deletion waits until EcsService team/web no longer uses it" },
+  },
+  {
+    name: "deleting: deleting in AWS",
+    obj: deleting(current(condition("Ready", "False", "Deleting", "deleting EcsService in AWS"))),
+    health: { status: "Progressing", message: "deleting EcsService in AWS", deletionMessage: "deleting EcsService in AWS" },
+  },
+  {
+    name: "deleting: the last attempt failed",
+    obj: deleting(current(condition("Ready", "True", "Available", "", GEN - 1), condition("Synced", "False", "AwsError", "DeleteService: InternalError"))),
+    health: { status: "Progressing", message: "deleting; the last attempt failed, retrying: AwsError: DeleteService: InternalError", deletionMessage: "deleting; the last attempt failed, retrying: AwsError: DeleteService: InternalError" },
+  },
+  {
+    name: "deleting: before the operator wrote a word, naming its finalizer",
+    obj: deleting({ observedGeneration: GEN - 1, conditions: [condition("Ready", "True", "Available", "", GEN - 1), condition("Synced", "True", "Available", "", GEN - 1)] }),
+    health: {
+      status: "Progressing",
+      message: `waiting for the operator to delete the AWS resource (or keep it, with deletionPolicy: Retain) and remove finalizer ${FINALIZER}`,
+      deletionMessage: `waiting for the operator to delete the AWS resource (or keep it, with deletionPolicy: Retain) and remove finalizer ${FINALIZER}`,
+    },
+  },
+  { name: "deleting: held by other finalizers only", obj: deleting(undefined, ["foregroundDeletion", "example.com/backup"]), health: { status: "Progressing", message: "waiting for finalizers: foregroundDeletion, example.com/backup", deletionMessage: "waiting for finalizers: foregroundDeletion, example.com/backup" } },
+  { name: "deleting: no finalizer left", obj: deleting(undefined, []), health: { status: "Progressing", message: "being deleted", deletionMessage: "being deleted" } },
 ];
 
 describe("the Argo CD sandbox (test/env/argocd.ts) runs a script as Argo CD runs a custom check", () => {
