@@ -83,8 +83,9 @@ if terminal ~= nil then
   return hs
 end
 
--- Healthy only when both Ready and Synced were written for this generation and say True: an
--- older Ready=True kept through a retryable error must not pass for the new spec.
+-- Healthy only when Ready says True for this generation and Synced was written for it too: an
+-- older Ready=True kept through a retryable error must not pass for the new spec. A Synced that
+-- failed transiently (a throttled re-check) after Ready for this same spec is retried and noted.
 if not current(ready) or not current(synced) then
   hs.status = "Progressing"
   if failed(synced) then
@@ -94,9 +95,12 @@ if not current(ready) or not current(synced) then
   end
   return hs
 end
-if ready.status == "True" and synced.status == "True" then
+if ready.status == "True" then
   hs.status = "Healthy"
   hs.message = ready.message
+  if synced.status ~= "True" then
+    hs.message = tostring(ready.message or "") .. " (the last re-check failed and is retried: " .. describe(synced) .. ")"
+  end
   return hs
 end
 

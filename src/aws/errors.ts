@@ -9,6 +9,9 @@ interface SdkErrorShape {
   $retryable?: { throttling?: boolean };
 }
 
+/** The condition reasons the classification below contributes (docs/design.md, section 2). */
+export const AWS_ERROR_REASONS = ["AwsError", "Throttled"] as const;
+
 /** Error names across ECS (JSON), ELBv2 (query) and Cloud Map that mean "slow down". */
 const THROTTLING = new Set(["ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "SlowDown"]);
 

@@ -23,7 +23,7 @@ export class ReconcileError extends Error {
 }
 
 /** The reason of a failure nobody classified (docs/design.md, section 2). */
-export const UNCLASSIFIED = "ReconcileError";
+export const UNCLASSIFIED = "ReconcileError" as const;
 
 /**
  * Anything not classified is treated as transient: retried with backoff, never dropped. Drivers

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { kinds } from "../../src/api/index.js";
-import type { Reason } from "../../src/runtime/conditions.js";
+import type { Reason } from "../../src/controllers/reasons.js";
 import { argoHealth, healthScript, LineCoverage, runHealthScript, type ArgoHealth } from "../env/argocd.js";
 import { repoRoot } from "../env/paths.js";
 
@@ -71,7 +71,12 @@ const cases: { name: string; obj: unknown; health: ArgoHealth }[] = [
     obj: object(current(condition("Ready", "False", "AwsError", "CreateService: InternalError"), condition("Synced", "False", "AwsError", "CreateService: InternalError"))),
     health: { status: "Progressing", message: "AwsError: CreateService: InternalError" },
   },
-  { name: "Progressing: Throttled on a re-check of a Ready object", obj: object(current(readyTrue, condition("Synced", "False", "Throttled", "DescribeServices: Rate exceeded"))), health: { status: "Progressing", message: "Throttled: DescribeServices: Rate exceeded" } },
+  {
+    // The resource matched this spec at its last look; a re-check that could not read AWS says nothing against that.
+    name: "Healthy: Throttled on a re-check of an object Ready for this generation",
+    obj: object(current(readyTrue, condition("Synced", "False", "Throttled", "DescribeServices: Rate exceeded"))),
+    health: { status: "Healthy", message: `${String(readyTrue.message)} (the last re-check failed and is retried: Throttled: DescribeServices: Rate exceeded)` },
+  },
 
   {
     name: "Degraded: InvalidSpec",
@@ -197,6 +202,7 @@ describe("Argo CD health (docs/argocd/health.lua)", () => {
       WaitingForDependency: "Progressing",
       AwsError: "Progressing",
       Throttled: "Progressing",
+      ReconcileError: "Progressing",
       Deleting: "Progressing",
       RolloutFailed: "Degraded",
       InvalidSpec: "Degraded",
