@@ -45,8 +45,8 @@ export function motoClients(stack: StackInfo, accountId: string): AwsClients {
 }
 
 /**
- * Lists every resource type the operator manages in the account: ECS clusters (ACTIVE), their
- * services (not INACTIVE), ACTIVE task definition revisions, ELBv2 target groups, the rules of the
+ * Lists every resource type the operator manages in the account: ECS clusters (ACTIVE), the
+ * services (not INACTIVE) of every cluster, deleted ones included, ACTIVE task definition revisions, ELBv2 target groups, the rules of the
  * given listeners (not the default rule), Cloud Map namespaces and services; with their tags.
  */
 export async function listAwsResources(stack: StackInfo, accountId: string, listenerArns: readonly string[]): Promise<AwsResource[]> {
@@ -63,8 +63,9 @@ export async function listAwsResources(stack: StackInfo, accountId: string, list
   for (let i = 0; i < clusterArns.length; i += 100) {
     const { clusters } = await aws.ecs.send(new DescribeClustersCommand({ clusters: clusterArns.slice(i, i + 100), include: ["TAGS"] }));
     for (const c of clusters ?? []) {
-      if (c.status === "INACTIVE") continue;
-      out.push({ kind: "EcsCluster", arn: c.clusterArn ?? "", name: c.clusterName ?? "", tags: fromLowerTagList(c.tags) });
+      // A deleted cluster's services are still listed: ECS refuses to delete a cluster with
+      // services, moto does not, and a service left there would be an orphan all the same.
+      if (c.status !== "INACTIVE") out.push({ kind: "EcsCluster", arn: c.clusterArn ?? "", name: c.clusterName ?? "", tags: fromLowerTagList(c.tags) });
       const serviceArns: string[] = [];
       let next: string | undefined;
       do {

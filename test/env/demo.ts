@@ -36,7 +36,7 @@ export interface DemoResult {
  * the examples' placeholder VPC, subnet, security group and listener ids are swapped for moto's,
  * everything is applied at once, and the operator converges it.
  */
-export async function runDemo(stack: StackInfo, opts: { namespace: string; accountId: string; log: (line: string) => void; timeoutMs?: number }): Promise<DemoResult> {
+export async function runDemo(stack: StackInfo, opts: { namespace: string; accountId: string; log: (line: string) => void; timeoutMs?: number; resyncSeconds?: number }): Promise<DemoResult> {
   const { namespace, accountId, log } = opts;
   const aws = testAwsClients(stack, accountId);
   const vpc = await defaultVpc(stack, accountId);
@@ -50,7 +50,7 @@ export async function runDemo(stack: StackInfo, opts: { namespace: string; accou
   log(`an ALB with an HTTP listener stands in for yours: ${listenerArn}`);
 
   kubectl(stack, ["create", "namespace", namespace]);
-  const operator = await startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: 30 });
+  const operator = await startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: opts.resyncSeconds ?? 30 });
   log(`operator running (pid ${String(operator.pid)}), watching namespace ${namespace}`);
 
   const dir = join(repoRoot, "examples");

@@ -1,4 +1,4 @@
-import { CreateClusterCommand, DescribeClustersCommand, UpdateClusterCommand, TagResourceCommand, type Cluster } from "@aws-sdk/client-ecs";
+import { CreateClusterCommand, CreateServiceCommand, DeleteServiceCommand, DescribeClustersCommand, RegisterTaskDefinitionCommand, TagResourceCommand, UpdateClusterCommand, type Cluster } from "@aws-sdk/client-ecs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { EcsCluster } from "../../src/api/ecscluster.js";
@@ -89,6 +89,23 @@ describe("EcsCluster against kube-apiserver and moto", () => {
     expect((await describeCluster(`${namespace}_gone`))?.status).toBe("INACTIVE"); // how ECS shows a deleted cluster
     expect((await describeCluster(`${namespace}_kept`))?.status).toBe("ACTIVE");
   });
+
+  it("waits to delete a cluster until no service is left in it, naming them (ECS refuses; moto would not)", async () => {
+    apply(stack, manifest("busy", {}));
+    await ready("busy");
+    const cluster = `${namespace}_busy`;
+    const td = await ecs.send(new RegisterTaskDefinitionCommand({ family: `busy-${namespace}`, containerDefinitions: [{ name: "app", image: "nginx", memory: 64 }] }));
+    await ecs.send(new CreateServiceCommand({ cluster, serviceName: "someone-elses", taskDefinition: td.taskDefinition?.taskDefinitionArn, desiredCount: 0, launchType: "EC2" }));
+    kubectl(stack, ["delete", "ecscluster", "busy", "-n", namespace, "--wait=false"]);
+    const held = await waitForCondition<EcsCluster>(stack, "ecsclusters", namespace, "busy", { type: "Ready", status: "False", reason: "Deleting" });
+    expect(held.status?.conditions?.find((c) => c.type === "Ready")?.message).toMatch(/still has 1 service\(s\): someone-elses/);
+    expect((await describeCluster(cluster))?.status).toBe("ACTIVE");
+    expect((await eventsFor(stack, namespace, "busy")).filter((e) => e.reason === "Deleting")).toHaveLength(1);
+
+    await ecs.send(new DeleteServiceCommand({ cluster, service: "someone-elses" }));
+    await waitFor("the cluster object to go once the service is gone", async () => (await getObject(stack, "ecsclusters", namespace, "busy")) === undefined, 45_000);
+    expect((await describeCluster(cluster))?.status).toBe("INACTIVE");
+  }, 90_000);
 
   it("reports an untagged cluster as a conflict and leaves it alone unless adopt is set", async () => {
     await ecs.send(new CreateClusterCommand({ clusterName: "legacy", tags: [{ key: "owner", value: "ops" }] }));

@@ -5,7 +5,7 @@ import type { EcsService } from "../../src/api/ecsservice.js";
 import { fromLowerTagList } from "../../src/aws/tags.js";
 import { AwsProxyControl, callsTo } from "../env/aws-proxy-control.js";
 import { testAwsClients, uniqueAccountId } from "../env/aws.js";
-import { apply, createTestNamespace, getObject, kubectl, waitFor, waitForCondition } from "../env/kube.js";
+import { apply, createTestNamespace, eventsFor, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
 import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
 
 const stack = inject("stack");
@@ -84,6 +84,38 @@ describe("EcsService against kube-apiserver and moto", () => {
     expect(callsTo(counts, "ecs:DescribeServices")).toBeGreaterThan(0);
     expect(callsTo(counts, "ecs:UpdateService")).toBe(0);
     expect(callsTo(counts, "ecs:CreateService")).toBe(0);
+  });
+
+  it("becomes Ready with a literal revision in either form, family:revision or ARN, and makes no UpdateService over re-checks", async () => {
+    const family = `web-${namespace}`;
+    apply(stack, serviceManifest("literal-short", { taskDefinition: `${family}:1`, desiredCount: 1 }));
+    apply(stack, serviceManifest("literal-arn", { taskDefinition: revisions[0], desiredCount: 1 }));
+    const short = await ready("literal-short");
+    await ready("literal-arn");
+    expect(short.status).toMatchObject({ taskDefinitionArn: revisions[0], taskDefinitionRevision: 1 });
+    expect(short.status?.conditions?.find((c) => c.type === "Ready")?.message).toContain(`${family}:1`);
+    await proxy.reset(accountId);
+    await sleep(RESYNC_SECONDS * 1000 * 3);
+    expect(callsTo(await proxy.counts(accountId), "ecs:UpdateService")).toBe(0);
+    // A bare family is not one revision: refused at apply, with the value shown.
+    expect(kubectlFails(stack, ["apply", "-f", "-"], serviceManifest("bare", { taskDefinition: family, desiredCount: 1 }))).toContain(`taskDefinition must name one revision as family:revision or a task definition ARN, got ${family}`);
+    kubectl(stack, ["delete", "ecsservice", "literal-short", "literal-arn", "-n", namespace, "--wait=true", "--timeout=60s"]);
+  });
+
+  it("names a literal cluster that does not exist, waits without CreateService or repeated status writes, and deletes at once", async () => {
+    await proxy.reset(accountId);
+    const writesBefore = await operator.metric("ecs_operator_status_writes_total", { kind: "EcsService" });
+    apply(stack, serviceManifest("typo", { clusterRef: undefined, cluster: "no-such-cluster", taskDefinition: revisions[0], desiredCount: 1 }));
+    const waiting = await waitForCondition<EcsService>(stack, "ecsservices", namespace, "typo", { type: "Ready", status: "False", reason: "WaitingForDependency" });
+    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toMatch(/cluster no-such-cluster \(spec\.cluster\) does not exist in AWS/);
+    await sleep(4000);
+    const counts = await proxy.counts(accountId);
+    expect(callsTo(counts, "ecs:CreateService")).toBe(0);
+    // Backoff: a few reads, not one per reconcile loop turn.
+    expect(callsTo(counts, "ecs:DescribeServices")).toBeLessThanOrEqual(6);
+    expect((await operator.metric("ecs_operator_status_writes_total", { kind: "EcsService" })) - writesBefore).toBe(1);
+    expect((await eventsFor(stack, namespace, "typo")).filter((e) => e.reason === "WaitingForDependency")).toHaveLength(1);
+    kubectl(stack, ["delete", "ecsservice", "typo", "-n", namespace, "--wait=true", "--timeout=30s"]);
   });
 
   it("leaves desiredCount to autoscaling when omitted, and reverts drift when set", async () => {

@@ -9,7 +9,7 @@ import { argoHealth } from "../env/argocd.js";
 import { AwsProxyControl, writeCalls } from "../env/aws-proxy-control.js";
 import { testAwsClients, uniqueAccountId } from "../env/aws.js";
 import { runDemo, type DemoResult } from "../env/demo.js";
-import { kubectl } from "../env/kube.js";
+import { kubectl, waitFor } from "../env/kube.js";
 
 const stack = inject("stack");
 const proxy = new AwsProxyControl(stack.awsEndpoint);
@@ -19,7 +19,8 @@ let demo: DemoResult;
 
 describe("the examples, as make demo and Argo CD use them", () => {
   beforeAll(async () => {
-    demo = await runDemo(stack, { namespace, accountId, log: () => undefined, timeoutMs: 90_000 });
+    // A re-check period longer than the test: whatever converges, converges on changes alone.
+    demo = await runDemo(stack, { namespace, accountId, log: () => undefined, timeoutMs: 90_000, resyncSeconds: 600 });
   }, 120_000);
 
   afterAll(async () => {
@@ -46,6 +47,16 @@ describe("the examples, as make demo and Argo CD use them", () => {
   it("all converge to Ready", () => {
     expect(demo.notReady).toEqual([]);
     expect(demo.ready).toBe(true);
+  });
+
+  it("show each cluster's running tasks once its services run, without waiting for a re-check", async () => {
+    const services = (JSON.parse(kubectl(stack, ["get", "ecsservices", "-n", namespace, "-o", "json"])) as { items: ManagedObject[] }).items;
+    const running = services.reduce((sum, s) => sum + Number(s.status?.runningCount ?? 0), 0);
+    expect(running).toBeGreaterThan(0);
+    await waitFor("the cluster's RUNNING column to count the services' tasks", () => {
+      const clusters = (JSON.parse(kubectl(stack, ["get", "ecsclusters", "-n", namespace, "-o", "json"])) as { items: ManagedObject[] }).items;
+      return Promise.resolve(clusters.reduce((sum, c) => sum + Number(c.status?.runningTasksCount ?? 0), 0) === running);
+    }, 15_000);
   });
 
   it("leave kubectl diff --server-side empty: no defaulting or spec writes that would show OutOfSync", () => {
