@@ -1,7 +1,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino, type Logger } from "pino";
 import { GROUP, VERSION } from "./api/common.js";
-import { createAwsClients } from "./aws/clients.js";
+import { createAwsClients, serviceClients } from "./aws/clients.js";
 import { instrumentClient } from "./aws/instrument.js";
 import { limitClient, ratesFrom, type TokenBucket } from "./aws/rate-limits.js";
 import type { OperatorConfig } from "./config.js";
@@ -45,7 +45,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
   // Gentle with AWS (docs/design.md, promise 8): every call waits for a token of its API class, below AWS's rates.
   const rates = ratesFrom(process.env.ECS_OPERATOR_AWS_RATES);
   const buckets = new Map<string, TokenBucket>();
-  for (const [service, client] of [["ecs", clients.ecs], ["elasticloadbalancing", clients.elbv2], ["servicediscovery", clients.serviceDiscovery]] as const) {
+  for (const [service, client] of serviceClients(clients)) {
     instrumentClient(client, service, observe);
     limitClient(client, service, buckets, rates);
   }

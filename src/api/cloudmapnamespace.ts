@@ -1,5 +1,5 @@
 import type { Static } from "@sinclair/typebox";
-import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { Int, Optional, Str, StringEnum, immutable } from "./schema.js";
 
 /** One DNS label per dot, as Route 53 hosted zones require; `[.]` avoids escaping through CEL and YAML. */
@@ -59,13 +59,14 @@ export const cloudMapNamespaceKind: KindDefinition<typeof spec, typeof status> =
   description: "An AWS Cloud Map namespace (private DNS, public DNS or HTTP) in which CloudMapServices register their instances.",
   spec,
   status,
-  printerColumns: [
-    ...readyColumns,
-    { name: "Type", type: "string", jsonPath: ".spec.type", description: "DnsPrivate, DnsPublic or Http." },
-    { name: "AWS-Name", type: "string", jsonPath: ".spec.name", description: "The namespace's name in Cloud Map (a domain for DNS namespaces)." },
-    { name: "ID", type: "string", jsonPath: ".status.id", description: "The namespace's id in Cloud Map." },
-    ageColumn,
-  ],
+  printerColumns: printerColumns(
+    [
+      { name: "Type", type: "string", jsonPath: ".spec.type", description: "DnsPrivate, DnsPublic or Http." },
+      { name: "AWS-Name", type: "string", jsonPath: ".spec.name", description: "The namespace's name in Cloud Map (a domain for DNS namespaces)." },
+      { name: "ID", type: "string", jsonPath: ".status.id", description: "The namespace's id in Cloud Map." },
+    ],
+  ),
+
 };
 
 export type CloudMapNamespaceSpec = Static<typeof spec>;

@@ -1,5 +1,5 @@
 import type { Static } from "@sinclair/typebox";
-import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { Int, List, Obj, Optional, Str, StringEnum, immutable, NameRef } from "./schema.js";
 
 /** Cloud Map's own pattern for service names, without the look-ahead that OpenAPI patterns lack. */
@@ -118,13 +118,14 @@ export const cloudMapServiceKind: KindDefinition<typeof spec, typeof status> = {
   description: "An AWS Cloud Map service: the DNS records (A, AAAA, SRV, CNAME) and health settings under which ECS registers a service's tasks.",
   spec,
   status,
-  printerColumns: [
-    ...readyColumns,
-    { name: "AWS-Name", type: "string", jsonPath: ".status.name", description: "The service's name in Cloud Map." },
-    { name: "ID", type: "string", jsonPath: ".status.id", description: "The service's id in Cloud Map." },
-    { name: "Namespace-ID", type: "string", jsonPath: ".status.namespaceId", description: "The Cloud Map namespace it is in.", priority: 1 },
-    ageColumn,
-  ],
+  printerColumns: printerColumns(
+    [
+      { name: "AWS-Name", type: "string", jsonPath: ".status.name", description: "The service's name in Cloud Map." },
+      { name: "ID", type: "string", jsonPath: ".status.id", description: "The service's id in Cloud Map." },
+      { name: "Namespace-ID", type: "string", jsonPath: ".status.namespaceId", description: "The Cloud Map namespace it is in.", priority: 1 },
+    ],
+  ),
+
 };
 
 export type CloudMapServiceSpec = Static<typeof spec>;

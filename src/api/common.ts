@@ -92,12 +92,21 @@ export interface KindDefinition<Spec extends TObject = TObject, Status extends T
   printerColumns: PrinterColumn[];
 }
 
-export const readyColumns: PrinterColumn[] = [
-  { name: "Ready", type: "string", jsonPath: `.status.conditions[?(@.type=="Ready")].status`, description: "Exists in AWS and matches the spec." },
-  { name: "Reason", type: "string", jsonPath: `.status.conditions[?(@.type=="Ready")].reason`, description: "Why it is or is not ready." },
-];
-
 export const ageColumn: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp", description: "Time since creation." };
+
+/**
+ * A kind's printer columns: READY and REASON first on every kind, then the kind's own, then AGE;
+ * the Ready condition's MESSAGE with `-o wide`. `readyMeans` says what Ready means for the kind.
+ */
+export function printerColumns(kindColumns: PrinterColumn[], readyMeans = "Exists in AWS and matches the spec."): PrinterColumn[] {
+  return [
+    { name: "Ready", type: "string", jsonPath: `.status.conditions[?(@.type=="Ready")].status`, description: readyMeans },
+    { name: "Reason", type: "string", jsonPath: `.status.conditions[?(@.type=="Ready")].reason`, description: "Why it is or is not ready." },
+    ...kindColumns,
+    { name: "Message", type: "string", jsonPath: `.status.conditions[?(@.type=="Ready")].message`, description: "What the Ready condition says.", priority: 1 },
+    ageColumn,
+  ];
+}
 
 export type { ObjectMeta };
 

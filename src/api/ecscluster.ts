@@ -1,5 +1,5 @@
 import type { Static } from "@sinclair/typebox";
-import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { immutable, Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 const capacityProvider = StringEnum(["FARGATE", "FARGATE_SPOT"] as const, "A Fargate capacity provider.");
@@ -81,13 +81,14 @@ export const ecsClusterKind: KindDefinition<typeof spec, typeof status> = {
   description: "An Amazon ECS cluster, with Fargate capacity providers and Container Insights.",
   spec,
   status,
-  printerColumns: [
-    ...readyColumns,
-    { name: "Cluster", type: "string", jsonPath: ".status.clusterName", description: "The cluster's name in AWS." },
-    { name: "Services", type: "integer", jsonPath: ".status.activeServicesCount", description: "Active services." },
-    { name: "Running", type: "integer", jsonPath: ".status.runningTasksCount", description: "Running tasks." },
-    ageColumn,
-  ],
+  printerColumns: printerColumns(
+    [
+      { name: "Cluster", type: "string", jsonPath: ".status.clusterName", description: "The cluster's name in AWS." },
+      { name: "Services", type: "integer", jsonPath: ".status.activeServicesCount", description: "Active services." },
+      { name: "Running", type: "integer", jsonPath: ".status.runningTasksCount", description: "Running tasks." },
+    ],
+  ),
+
 };
 
 export type EcsClusterSpec = Static<typeof spec>;

@@ -1,6 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
-import { ageColumn, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { Bool, Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 const immutable = (field: string) => [{ rule: "self == oldSelf", message: `${field} cannot be changed in place; delete and recreate the service` }];
@@ -214,15 +214,15 @@ export const ecsServiceKind: KindDefinition<typeof spec, typeof status> = {
   description: "An Amazon ECS service: keeps tasks of a task definition running, behind target groups and in Cloud Map, with watched rollouts.",
   spec,
   status,
-  printerColumns: [
-    { name: "Ready", type: "string", jsonPath: `.status.conditions[?(@.type=="Ready")].status`, description: "Exists, matches the spec, and its rollout completed." },
-    { name: "Running", type: "integer", jsonPath: ".status.runningCount", description: "Running tasks." },
-    { name: "Desired", type: "integer", jsonPath: ".status.desiredCount", description: "Desired tasks." },
-    { name: "TaskDef-Rev", type: "integer", jsonPath: ".status.taskDefinitionRevision", description: "Revision of the task definition in use." },
-    { name: "Rollout", type: "string", jsonPath: ".status.rolloutState", description: "The PRIMARY deployment's rollout state." },
-    { name: "Reason", type: "string", jsonPath: `.status.conditions[?(@.type=="Ready")].reason`, description: "Why it is or is not ready.", priority: 1 },
-    ageColumn,
-  ],
+  printerColumns: printerColumns(
+    [
+      { name: "Running", type: "integer", jsonPath: ".status.runningCount", description: "Running tasks." },
+      { name: "Desired", type: "integer", jsonPath: ".status.desiredCount", description: "Desired tasks." },
+      { name: "TaskDef-Rev", type: "integer", jsonPath: ".status.taskDefinitionRevision", description: "Revision of the task definition in use." },
+      { name: "Rollout", type: "string", jsonPath: ".status.rolloutState", description: "The PRIMARY deployment's rollout state." },
+    ], "Exists, matches the spec, and its rollout completed.",
+  ),
+
 };
 
 export type EcsServiceSpec = Static<typeof spec>;

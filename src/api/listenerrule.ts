@@ -1,5 +1,5 @@
 import type { Static } from "@sinclair/typebox";
-import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { Bool, immutable, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 const values = (what: string, maxLength: number) => List(Str(what, { minLength: 1, maxLength }), "The values to match; any one of them matches.", { minItems: 1, maxItems: 5 });
@@ -112,12 +112,13 @@ export const listenerRuleKind: KindDefinition<typeof spec, typeof status> = {
   description: "A rule on an existing Application Load Balancer listener: path, host, header, query, method or source conditions forwarding to target groups with weights.",
   spec,
   status,
-  printerColumns: [
-    ...readyColumns,
-    { name: "Priority", type: "integer", jsonPath: ".status.priority", description: "The rule's priority on the listener." },
-    { name: "Listener", type: "string", jsonPath: ".status.listenerArn", description: "The listener the rule belongs to.", priority: 1 },
-    ageColumn,
-  ],
+  printerColumns: printerColumns(
+    [
+      { name: "Priority", type: "integer", jsonPath: ".status.priority", description: "The rule's priority on the listener." },
+      { name: "Listener", type: "string", jsonPath: ".status.listenerArn", description: "The listener the rule belongs to.", priority: 1 },
+    ],
+  ),
+
 };
 
 export type ListenerRuleSpec = Static<typeof spec>;

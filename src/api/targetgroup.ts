@@ -1,5 +1,5 @@
 import type { Static } from "@sinclair/typebox";
-import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { Bool, immutable, Int, List, Obj, Optional, Str, StringEnum, StringMap } from "./schema.js";
 
 /**
@@ -106,15 +106,16 @@ export const targetGroupKind: KindDefinition<typeof spec, typeof status> = {
   description: "An Elastic Load Balancing v2 target group, for an ECS service's tasks behind a load balancer.",
   spec,
   status,
-  printerColumns: [
-    ...readyColumns,
-    // Not "Name": kubectl already prints the object's own name under NAME.
-    { name: "TargetGroup", type: "string", jsonPath: ".status.targetGroupName", description: "The target group's name in AWS." },
-    { name: "Healthy", type: "integer", jsonPath: ".status.targetHealth.healthy", description: "Targets passing health checks." },
-    { name: "Unhealthy", type: "integer", jsonPath: ".status.targetHealth.unhealthy", description: "Targets failing health checks." },
-    { name: "Draining", type: "integer", jsonPath: ".status.targetHealth.draining", description: "Targets being deregistered." },
-    ageColumn,
-  ],
+  printerColumns: printerColumns(
+    [
+      // Not "Name": kubectl already prints the object's own name under NAME.
+      { name: "TargetGroup", type: "string", jsonPath: ".status.targetGroupName", description: "The target group's name in AWS." },
+      { name: "Healthy", type: "integer", jsonPath: ".status.targetHealth.healthy", description: "Targets passing health checks." },
+      { name: "Unhealthy", type: "integer", jsonPath: ".status.targetHealth.unhealthy", description: "Targets failing health checks." },
+      { name: "Draining", type: "integer", jsonPath: ".status.targetHealth.draining", description: "Targets being deregistered." },
+    ],
+  ),
+
 };
 
 export type TargetGroupSpec = Static<typeof spec>;

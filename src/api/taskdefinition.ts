@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { ageColumn, readyColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { Bool, Int, List, Obj, Optional, Str, StringEnum, StringMap, type CelRule } from "./schema.js";
 
 /** AWS allows at most ten containers in one task definition. */
@@ -534,13 +534,14 @@ export const taskDefinitionKind: KindDefinition<typeof spec, typeof status> = {
   description: "An Amazon ECS task definition family: every spec change registers a new revision; old revisions of this object are deregistered beyond revisionHistoryLimit.",
   spec,
   status,
-  printerColumns: [
-    ...readyColumns,
-    { name: "Family", type: "string", jsonPath: ".status.family", description: "The task definition family." },
-    { name: "Revision", type: "integer", jsonPath: ".status.revision", description: "The newest revision this object registered." },
-    { name: "ARN", type: "string", jsonPath: ".status.taskDefinitionArn", description: "The revision services roll to.", priority: 1 },
-    ageColumn,
-  ],
+  printerColumns: printerColumns(
+    [
+      { name: "Family", type: "string", jsonPath: ".status.family", description: "The task definition family." },
+      { name: "Revision", type: "integer", jsonPath: ".status.revision", description: "The newest revision this object registered." },
+      { name: "ARN", type: "string", jsonPath: ".status.taskDefinitionArn", description: "The revision services roll to.", priority: 1 },
+    ],
+  ),
+
 };
 
 export type TaskDefinitionSpec = Static<typeof spec>;

@@ -20,6 +20,18 @@ export interface AwsClients {
   serviceDiscovery: ServiceDiscoveryClient;
 }
 
+/**
+ * Each client with the AWS service name its calls are counted and rate-limited under (the IAM
+ * prefix, e.g. "elasticloadbalancing"). A new client is added here and in AwsClients only.
+ */
+export function serviceClients(clients: AwsClients): [service: string, client: AwsClients[keyof AwsClients]][] {
+  return [
+    ["ecs", clients.ecs],
+    ["elasticloadbalancing", clients.elbv2],
+    ["servicediscovery", clients.serviceDiscovery],
+  ];
+}
+
 /** AWS answers in well under a second; a request that has not after this is stuck (a half-open connection). */
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const CONNECTION_TIMEOUT_MS = 5_000;

@@ -75,7 +75,7 @@ const cases: { name: string; obj: unknown; health: ArgoHealth }[] = [
     // The resource matched this spec at its last look; a re-check that could not read AWS says nothing against that.
     name: "Healthy: Throttled on a re-check of an object Ready for this generation",
     obj: object(current(readyTrue, condition("Synced", "False", "Throttled", "DescribeServices: Rate exceeded"))),
-    health: { status: "Healthy", message: `${String(readyTrue.message)} (the last re-check failed and is retried: Throttled: DescribeServices: Rate exceeded)` },
+    health: { status: "Healthy", message: `${readyTrue.message} (the last re-check failed and is retried: Throttled: DescribeServices: Rate exceeded)` },
   },
 
   {
