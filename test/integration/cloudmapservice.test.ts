@@ -143,7 +143,7 @@ describe("CloudMapService against kube-apiserver and moto", () => {
   it("waits for a namespace that does not exist yet and is created as soon as it is Ready", async () => {
     apply(stack, service("api", { namespaceRef: { name: "later" }, type: "HTTP" }));
     const waiting = await waitForCondition<CloudMapService>(stack, "cloudmapservices", namespace, "api", { type: "Ready", status: "False", reason: "WaitingForDependency" });
-    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe(`waiting for CloudMapNamespace ${namespace}/later`);
+    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe(`waiting for CloudMapNamespace ${namespace}/later (spec.namespaceRef) not found`);
 
     apply(stack, manifest("CloudMapNamespace", "later", { type: "Http", name: "later" }));
     const later = await waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", namespace, "later", { type: "Ready", status: "True" });

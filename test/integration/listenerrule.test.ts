@@ -123,7 +123,7 @@ describe("ListenerRule against kube-apiserver and moto", () => {
   it("waits for its TargetGroup, then creates the rule with owner tags, reports Ready and shows in kubectl get ecs", async () => {
     apply(stack, ruleManifest("web", { priority: 10, ...pathRule("/web/*", [{ targetGroupRef: { name: "web" } }]), tags: { team: "web" } }));
     const waiting = await waitForCondition<ListenerRule>(stack, "listenerrules", namespace, "web", { type: "Ready", status: "False", reason: "WaitingForDependency" });
-    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe(`waiting for TargetGroup ${namespace}/web`);
+    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe(`waiting for TargetGroup ${namespace}/web (spec.actions[].forwardConfig.targetGroups[].targetGroupRef) not found`);
     expect(await rules()).toEqual([]);
 
     apply(stack, targetGroupManifest("web"));
