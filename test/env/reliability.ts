@@ -312,8 +312,8 @@ export async function outOfBand(stack: StackInfo, opts: OutOfBandOptions): Promi
     { apiVersion: API_VERSION, kind: "TargetGroup" as const, metadata: { name: "lonely" }, spec: { protocol: "HTTP", port: 8080, vpcId: ids.vpc } },
     { apiVersion: API_VERSION, kind: "CloudMapNamespace" as const, metadata: { name: "lonely" }, spec: { type: "Http", name: `lonely-${namespace}` } },
   ];
-  // A service in a cluster that does not exist: it can never be created (AwsError, retried), and
-  // deleting it must not wait for a service that cannot exist.
+  // A service in a cluster that does not exist: it can never be created (it waits, naming the
+  // cluster, with backoff), and deleting it must not wait for a service that cannot exist.
   const ghost: Manifest = {
     apiVersion: API_VERSION,
     kind: "EcsService",
@@ -324,9 +324,9 @@ export async function outOfBand(stack: StackInfo, opts: OutOfBandOptions): Promi
   const figures: Figures = { rounds: opts.rounds, resyncSeconds };
   try {
     applyManifests(stack, namespace, [...managed, ghost]);
-    await waitFor("ghost to report its AWS error", async () => {
+    await waitFor("ghost to say that its cluster does not exist", async () => {
       const obj = await getObject(stack, "ecsservices", namespace, "ghost");
-      return obj?.status?.conditions?.find((c) => c.type === "Synced" && c.status === "False" && /ClusterNotFound/.test(c.message));
+      return obj?.status?.conditions?.find((c) => c.type === "Synced" && c.status === "False" && c.reason === "WaitingForDependency" && /cluster no-such-cluster \(spec\.cluster\) does not exist in AWS/.test(c.message));
     }, 60_000);
     await waitConverged(stack, namespace, { timeoutMs: 120_000, expect: managed.length + 1, log, ignore: ["ghost"] });
 
