@@ -12,11 +12,11 @@ help:
 	@echo "make test   lint, type check, unit and integration tests"
 	@echo "make test-reliability   the long reliability scenarios (docs/reliability.md)"
 
-# Install only when the lock file changed since the last install. `npm install` honours the
-# committed lock; `npm ci` is not used because npm 11 wrongly reports a lock without entries for
-# other platforms' optional packages (rollup's native builds) as out of sync and refuses.
+# Install only when package.json or the lock changed since the last install. `npm ci` installs
+# exactly the committed lock and never rewrites it (npm 10 and 11; the lock records every
+# platform's optional packages, which npm 11 requires: test/unit/lockfile.test.ts).
 node_modules/.installed: package.json package-lock.json
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 deps: node_modules/.installed
