@@ -5,12 +5,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TSX := node --import tsx
 
-.PHONY: help deps prepare lint typecheck test test-unit test-integration test-reliability demo build crds clean-cache bench
+.PHONY: help deps prepare lint typecheck test test-unit test-integration test-reliability demo build crds clean-cache bench image-check
 
 help:
 	@echo "make demo   start the local stack (kube-apiserver + etcd, moto) and show it"
 	@echo "make test   lint, type check, unit and integration tests"
 	@echo "make test-reliability   the long reliability scenarios (docs/reliability.md)"
+	@echo "make image-check   build the container image and run it against the local stack (needs root)"
 
 # Install only when package.json or the lock changed since the last install. `npm ci` installs
 # exactly the committed lock and never rewrites it (npm 10 and 11; the lock records every
@@ -56,6 +57,12 @@ demo: prepare
 # The operator's cost in AWS calls, latency and memory (bench/README.md); BENCH_N, BENCH_RUNS, ...
 bench: prepare
 	$(TSX) bench/run.ts
+
+# The container image, built and run read-only as UID 65532 against the local stack; needs root
+# and a Docker engine (Debian's is started if none answers). Not part of `make test`: CI has no
+# Docker engine. See scripts/image-check.sh.
+image-check: prepare
+	scripts/image-check.sh
 
 clean-cache:
 	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/ecs-operator"
