@@ -13,7 +13,8 @@
 # is started for the run (vfs storage, no iptables, no bridge: containers use the host network)
 # and stopped at the end. Missing Debian packages are installed with apt-get.
 # Cached under ${XDG_CACHE_HOME:-~/.cache}/ecs-operator/image/: the root filesystem, the npm
-# tarballs and the daemon's data (images and build cache).
+# tarballs and the daemon's data (images and build cache: about 6 GB, since vfs keeps every
+# layer as a full copy; `make clean-cache` frees it).
 #
 # Environment: IMAGE (tag to build, default ecs-operator:image-check), NODE_VERSION (pin the
 # stand-in's Node.js, e.g. 24.22.3), KEEP_DOCKERD=1 (leave a daemon this script started running).
@@ -178,8 +179,18 @@ docker run --rm --network=host "$BASE" npm --version >&2
 
 # --- build -------------------------------------------------------------------------------------------
 log "docker build -t $IMAGE (RUN steps use the host network for the npm registry)"
-DOCKER_BUILDKIT=0 docker build --network=host --pull=false -t "$IMAGE" . >"$CACHE/build.log" 2>&1 ||
-  { tail -40 "$CACHE/build.log" >&2; die "docker build failed (log: $CACHE/build.log)"; }
+# The legacy builder: Debian's daemon has no buildx, and it takes the local base image as it is.
+# The build stage is tagged too, so that its layers (npm ci) stay cached when older builds'
+# untagged images are pruned: with vfs every image is a full copy on disk.
+build() { # log, then docker build's arguments
+  local out="$1"
+  shift
+  DOCKER_BUILDKIT=0 docker build --network=host --pull=false --force-rm "$@" . >"$out" 2>&1 ||
+    { tail -40 "$out" >&2; die "docker build failed (log: $out)"; }
+}
+build "$CACHE/build-stage.log" --target build -t "$IMAGE-build"
+build "$CACHE/build.log" -t "$IMAGE"
+docker image prune --force >/dev/null
 grep -E '^Step [0-9]+/[0-9]+ :' "$CACHE/build.log" >&2 || true
 size="$(docker image inspect -f '{{.Size}}' "$IMAGE")"
 log "built $IMAGE: $((size / 1000000)) MB"
