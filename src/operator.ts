@@ -3,7 +3,7 @@ import { pino, type Logger } from "pino";
 import { GROUP, VERSION } from "./api/common.js";
 import { createAwsClients, serviceClients } from "./aws/clients.js";
 import { instrumentClient } from "./aws/instrument.js";
-import { limitClient, ratesFrom, type TokenBucket } from "./aws/rate-limits.js";
+import { limitClient, type TokenBucket } from "./aws/rate-limits.js";
 import type { OperatorConfig } from "./config.js";
 import { registrations } from "./controllers/index.js";
 import { startController, type Controller } from "./runtime/controller.js";
@@ -43,7 +43,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
     metrics.awsCallsTotal.inc({ service, operation, outcome });
   };
   // Gentle with AWS (docs/design.md, promise 8): every call waits for a token of its API class, below AWS's rates.
-  const rates = ratesFrom(process.env.ECS_OPERATOR_AWS_RATES);
+  const rates = config.awsRates;
   const buckets = new Map<string, TokenBucket>();
   for (const [service, client] of serviceClients(clients)) {
     instrumentClient(client, service, observe);

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { HELP_FLAG, UsageError, formatFlags, parseFlags, type Flag } from "../flags.js";
 import { convertCompose } from "./convert.js";
 import { ComposeError, formatWarning } from "./diagnostics.js";
 import { parseEnvFile } from "./env-file.js";
@@ -15,25 +15,32 @@ export interface ComposeIo {
   env: Environment;
 }
 
-const composeUsage = `usage: ecs-operator compose convert [flags]
-  Converts a Docker Compose file (and ecs-cli's ecs-params.yml) into ecs-operator manifests.
-  -f, --file <path>          the Compose file (default: compose.yaml, compose.yml, docker-compose.yaml
-                             or docker-compose.yml in the current directory)
-      --ecs-params <path>    ecs-cli's ecs-params.yml
-  -n, --namespace <ns>       the Kubernetes namespace of the objects (default: none, use kubectl -n)
-  -o, --output <dir|->       write one file per object into dir, or "-" for stdout (default)
-  -p, --project-name <name>  the project name (default: the file's name: key, else its directory's name)
-      --cluster <name>       run in this existing EcsCluster object instead of creating one
-      --launch-type <type>   EC2 (default, as in ecs-cli) or FARGATE
-      --vpc-id <vpc-...>     the VPC for target groups and the Cloud Map namespace
-      --listener-arn <arn>   an ALB listener: adds a ListenerRule per service with an HTTP port
-      --profile <name>       enable a Compose profile (repeatable; also COMPOSE_PROFILES)
-      --env-file <path>      variables for substitution (default: .env beside the Compose file)
-  Warnings go to stderr; invalid input exits with 1, bad flags with 2.`;
+const CONVERT_FLAGS = [
+  { name: "file", short: "f", value: "<path>", description: "the Compose file (default: compose.yaml, compose.yml, docker-compose.yaml\nor docker-compose.yml in the current directory)" },
+  { name: "ecs-params", value: "<path>", description: "ecs-cli's ecs-params.yml" },
+  { name: "namespace", short: "n", value: "<ns>", description: "the Kubernetes namespace of the objects (default: none, use kubectl -n)" },
+  { name: "output", short: "o", value: "<dir|->", description: "write one file per object into dir, or \"-\" for stdout (default)" },
+  { name: "project-name", short: "p", value: "<name>", description: "the project name (default: the file's name: key, else its directory's name)" },
+  { name: "cluster", value: "<name>", description: "run in this existing EcsCluster object instead of creating one" },
+  { name: "launch-type", value: "<type>", description: "EC2 (default, as in ecs-cli) or FARGATE" },
+  { name: "vpc-id", value: "<vpc-...>", description: "the VPC for target groups and the Cloud Map namespace" },
+  { name: "listener-arn", value: "<arn>", description: "an ALB listener: adds a ListenerRule per service with an HTTP port" },
+  { name: "profile", value: "<name>", multiple: true, description: "enable a Compose profile (repeatable; also COMPOSE_PROFILES)" },
+  { name: "env-file", value: "<path>", description: "variables for substitution (default: .env beside the Compose file)" },
+  HELP_FLAG,
+] as const satisfies readonly Flag[];
+
+/** `ecs-operator compose --help` and `ecs-operator compose convert --help`. */
+export const composeHelp = `usage: ecs-operator compose convert [flags]
+
+Converts a Docker Compose file (and ecs-cli's ecs-params.yml) into ecs-operator manifests.
+
+${formatFlags(CONVERT_FLAGS)}
+
+Warnings go to stderr; invalid input exits with 1, bad flags with 2.
+`;
 
 const DEFAULT_FILES = ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"];
-
-class UsageError extends Error {}
 
 function readEnvironment(path: string | undefined): Record<string, string> {
   if (path === undefined || !existsSync(path)) return {};
@@ -42,32 +49,6 @@ function readEnvironment(path: string | undefined): Record<string, string> {
     throw new ComposeError(parsed.errors.map((e) => ({ file: path, path: [], line: e.line, message: e.message })));
   }
   return Object.fromEntries(parsed.entries.flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])));
-}
-
-function flags(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        file: { type: "string", short: "f" },
-        "ecs-params": { type: "string" },
-        namespace: { type: "string", short: "n" },
-        output: { type: "string", short: "o" },
-        "project-name": { type: "string", short: "p" },
-        cluster: { type: "string" },
-        "launch-type": { type: "string" },
-        "vpc-id": { type: "string" },
-        "listener-arn": { type: "string" },
-        profile: { type: "string", multiple: true },
-        "env-file": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
 }
 
 function launchTypeOf(value: string | undefined): LaunchType | undefined {
@@ -83,11 +64,12 @@ function check(value: string | undefined, pattern: RegExp, flag: string, what: s
 }
 
 function convert(argv: string[], io: ComposeIo): number {
-  const f = flags(argv);
-  if (f.help === true) {
-    io.stdout(`${composeUsage}\n`);
+  const parsed = parseFlags(argv, CONVERT_FLAGS);
+  if (parsed.has("help")) {
+    io.stdout(composeHelp);
     return 0;
   }
+  const f = parsed.values;
   const file = f.file ?? DEFAULT_FILES.find((name) => existsSync(join(io.cwd, name)));
   if (file === undefined) throw new UsageError(`no Compose file: pass -f (looked for ${DEFAULT_FILES.join(", ")})`);
   const composePath = resolve(io.cwd, file);
@@ -102,7 +84,7 @@ function convert(argv: string[], io: ComposeIo): number {
   const envFile = f["env-file"] !== undefined ? resolve(io.cwd, f["env-file"]) : join(composeDir, ".env");
   if (f["env-file"] !== undefined && !existsSync(envFile)) throw new UsageError(`--env-file ${f["env-file"]} does not exist`);
   const env: Environment = { ...readEnvironment(envFile), ...io.env };
-  const profiles = [...(f.profile ?? []), ...(env.COMPOSE_PROFILES ?? "").split(",").filter((p) => p !== "")];
+  const profiles = [...parsed.all("profile"), ...(env.COMPOSE_PROFILES ?? "").split(",").filter((p) => p !== "")];
   const paramsFile = f["ecs-params"];
   const namespace = check(f.namespace, /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "--namespace", "a Kubernetes namespace name");
   const vpcId = check(f["vpc-id"], /^vpc-[0-9a-f]+$/, "--vpc-id", "a VPC id (vpc-...)");
@@ -158,14 +140,14 @@ export function composeCommand(argv: string[], io: ComposeIo): number {
       case "help":
       case "--help":
       case "-h":
-        io.stdout(`${composeUsage}\n`);
+        io.stdout(composeHelp);
         return 0;
       default:
-        throw new UsageError(`unknown compose command ${sub}`);
+        throw new UsageError(sub.startsWith("-") ? `unknown flag ${sub} (flags go after "convert")` : `unknown compose command ${JSON.stringify(sub)}`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`error: ${err.message}\n${composeUsage}\n`);
+      io.stderr(`error: ${err.message}; see 'ecs-operator compose convert --help'\n`);
       return 2;
     }
     if (err instanceof ComposeError) {

@@ -115,19 +115,20 @@ describe("ecs-operator compose convert", () => {
   });
 
   it.each([
-    [["convert", "--bogus"], /Unknown option '--bogus'/],
+    [["convert", "--bogus"], /unknown flag --bogus/],
     [["convert", "-f", "cycle.yml", "--launch-type", "spot"], /--launch-type must be EC2 or FARGATE, not spot/],
     [["convert", "-f", "cycle.yml", "--vpc-id", "default"], /--vpc-id must be a VPC id/],
     [["convert", "-f", "cycle.yml", "--listener-arn", "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/x"], /--listener-arn must be an ALB listener ARN/],
     [["convert", "-f", "cycle.yml", "-n", "Not_A_Namespace"], /--namespace must be a Kubernetes namespace name/],
     [["convert", "-f", "cycle.yml", "--env-file", "nope.env"], /--env-file nope\.env does not exist/],
     [["convert"], /no Compose file: pass -f/],
-    [["deploy"], /unknown compose command deploy/],
-  ])("refuses the usage %j with exit code 2", (args, message) => {
+    [["deploy"], /unknown compose command "deploy"/],
+  ])("refuses the usage %j with exit code 2 and one line pointing at --help", (args, message) => {
     const out = run(args, invalid);
     expect(out.code).toBe(2);
+    expect(out.stdout).toBe("");
     expect(out.stderr).toMatch(message);
-    expect(out.stderr).toContain("usage: ecs-operator compose convert");
+    expect(out.stderr).toMatch(/^error: [^\n]*; see 'ecs-operator compose convert --help'\n$/);
   });
 
   it("prints its usage on --help", () => {
