@@ -100,6 +100,12 @@ export interface Driver<Obj extends ManagedObject, Deps, Observed, R extends Ref
   readiness(obj: Obj, observed: Observed): Readiness;
 }
 
+/**
+ * The reference part of a driver for a kind that names no other object: nothing to resolve, and
+ * its own spec and status are all its deletion needs.
+ */
+export const UNREFERENCED = { references: {}, resolve: (): null => null, locate: (): null => null } as const;
+
 export function isUnlocated(located: unknown): located is Unlocated {
   return typeof located === "object" && located !== null && "unlocated" in located;
 }

@@ -468,7 +468,8 @@ async function handleCall(
   state.logCall(call);
   const { latencyMs, action } = state.decide(call);
   if (latencyMs > 0) {
-    await sleep(latencyMs);
+    // Unref'd: a long latency still pending must not keep a finished test run alive.
+    await sleep(latencyMs, undefined, { ref: false });
     if (req.socket.destroyed) return;
   }
   if (action === "drop") {

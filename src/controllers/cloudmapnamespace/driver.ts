@@ -14,7 +14,7 @@ import {
 import type { CloudMapNamespace } from "../../api/cloudmapnamespace.js";
 import { awsCall, awsErrorName, unlessAbsent } from "../../aws/errors.js";
 import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
-import type { Driver } from "../../runtime/driver.js";
+import { UNREFERENCED, type Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
 import {
   awsNamespaceType,
@@ -112,9 +112,7 @@ export function cloudMapNamespaceDriver(sd: ServiceDiscoveryClient, now: () => D
 
   return {
     kind: KIND,
-    references: {},
-    resolve: () => null,
-    locate: () => null,
+    ...UNREFERENCED,
 
     async observe(obj) {
       const tracked = trackedInStatus(obj);

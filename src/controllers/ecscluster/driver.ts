@@ -15,7 +15,7 @@ import { chunks } from "../../aws/chunks.js";
 import { awsCall } from "../../aws/errors.js";
 import { ecsTags } from "../../aws/ecs.js";
 import { fromLowerTagList, ownershipOf, toLowerTagList } from "../../aws/tags.js";
-import type { Driver } from "../../runtime/driver.js";
+import { UNREFERENCED, type Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
 import { clusterName, clusterStatus, clusterTags, createClusterInput, describeDiff, diffCluster, KIND } from "./mapping.js";
 
@@ -51,9 +51,7 @@ export function ecsClusterDriver(ecs: ECSClient): Driver<EcsCluster, null, Clust
 
   return {
     kind: KIND,
-    references: {},
-    resolve: () => null,
-    locate: () => null,
+    ...UNREFERENCED,
 
     async observe(obj) {
       const cluster = await describe(clusterName(obj));

@@ -14,7 +14,7 @@ import type { TargetGroup } from "../../api/targetgroup.js";
 import { describeElbv2Tags, elbv2Tags } from "../../aws/elbv2.js";
 import { awsCall, unlessAbsent } from "../../aws/errors.js";
 import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
-import type { Driver } from "../../runtime/driver.js";
+import { UNREFERENCED, type Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
 import {
   createTargetGroupInput,
@@ -70,9 +70,7 @@ export function targetGroupDriver(elbv2: ElasticLoadBalancingV2Client): Driver<T
 
   return {
     kind: KIND,
-    references: {},
-    resolve: () => null,
-    locate: () => null,
+    ...UNREFERENCED,
 
     async observe(obj) {
       const tg = await describe(targetGroupName(obj));
