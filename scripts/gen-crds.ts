@@ -2,10 +2,10 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderCrdFiles } from "../src/api/crd.js";
-import { kinds } from "../src/api/index.js";
+import { crdKinds } from "../src/api/index.js";
 import { repoRoot } from "../test/env/paths.js";
 
-const files = renderCrdFiles(kinds);
+const files = renderCrdFiles(crdKinds);
 for (const target of ["crds", "charts/ecs-operator/crds"]) {
   const dir = join(repoRoot, target);
   mkdirSync(dir, { recursive: true });

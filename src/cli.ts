@@ -2,7 +2,7 @@
 // CustomResourceDefinitions), `compose convert` (Docker Compose files to manifests), `help`.
 // Every command answers --help; every usage error is one line on stderr and exit code 2.
 import { renderCrdFiles } from "./api/crd.js";
-import { kinds } from "./api/index.js";
+import { crdKinds } from "./api/index.js";
 import { composeCommand, composeHelp } from "./compose/cli.js";
 import { loadConfig, runHelp } from "./config.js";
 import { HELP_FLAG, UsageError, formatFlags, parseFlags } from "./flags.js";
@@ -95,7 +95,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
           io.stdout(crdsHelp);
           return 0;
         }
-        io.stdout([...renderCrdFiles(kinds).values()].join("---\n"));
+        io.stdout([...renderCrdFiles(crdKinds).values()].join("---\n"));
         return 0;
       }
       case "compose":

@@ -11,6 +11,8 @@ export interface OperatorConfig {
   awsRates: Record<string, Rate>;
   /** Namespaces to watch; empty means all. */
   namespaces: string[];
+  /** Whether objects may use the operator's own AWS account (those that name no granted AwsAccount). */
+  ownAccount: boolean;
   workers: number;
   resyncSeconds: number;
   /** For objects that do not set spec.deletionPolicy. */
@@ -117,6 +119,10 @@ export const SETTINGS: Settings = {
     flag: "namespaces", value: "<ns,...>", env: "ECS_OPERATOR_NAMESPACES", default: "", unsetMeans: "all namespaces",
     parse: (s) => s.split(",").map((n) => n.trim()).filter(Boolean),
     description: "comma-separated namespaces whose objects are reconciled",
+  },
+  ownAccount: {
+    flag: "own-account", value: "<bool>", env: "ECS_OPERATOR_OWN_ACCOUNT", default: "true", parse: bool,
+    description: "true: objects that name no AwsAccount (and whose namespace has no default one)\nuse the operator's own account and --region; false: only granted AwsAccounts serve",
   },
   workers: {
     flag: "workers", value: "<n>", env: "ECS_OPERATOR_WORKERS", default: "4", parse: integer(1),

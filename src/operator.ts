@@ -1,20 +1,23 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { pino, type Logger } from "pino";
 import { GROUP, VERSION } from "./api/common.js";
-import { createAwsClients, serviceClients } from "./aws/clients.js";
-import { instrumentClient } from "./aws/instrument.js";
-import { limitClient, type TokenBucket } from "./aws/rate-limits.js";
+import { CredentialCache } from "./accounts/credentials.js";
+import { ownAccountId } from "./accounts/identity.js";
+import { Placements } from "./accounts/placements.js";
+import { AccountWatch } from "./accounts/watch.js";
+import { createStsClient } from "./aws/clients.js";
+import { instrumentClient, type AwsCallObserver } from "./aws/instrument.js";
 import type { OperatorConfig } from "./config.js";
 import { registrations } from "./controllers/index.js";
 import { startController, type Controller } from "./runtime/controller.js";
-import type { AnyDriver, ManagedObject } from "./runtime/driver.js";
+import type { ManagedObject } from "./runtime/driver.js";
 import { kubeEventRecorder } from "./runtime/events.js";
 import { kubeClient } from "./runtime/kube-client.js";
 import { reuseConnections } from "./runtime/kube-connections.js";
 import { startHttpServer } from "./runtime/http.js";
 import { startLeaderElection } from "./runtime/leader.js";
 import { createMetrics } from "./runtime/metrics.js";
-import { referencedObjects, ReferenceIndex, referrersCanSee, statusFieldsChanged, statusFieldsReadFrom, type Lookup, type ObjectRef } from "./runtime/references.js";
+import { referencedObjects, ReferenceIndex, referrersCanSee, statusFieldsChanged, statusFieldsReadFrom, type Lookup, type ObjectRef, type ReferenceFields } from "./runtime/references.js";
 
 /** How long reconciles in flight get to finish on shutdown before they are cancelled. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -38,17 +41,14 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
   reuseConnections(kubeConfig);
 
   const metrics = createMetrics();
-  const clients = createAwsClients({ region: config.region, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) });
-  const observe = ({ service, operation, outcome }: { service: string; operation: string; outcome: "success" | "error" | "throttled" }): void => {
+  const observe: AwsCallObserver = ({ service, operation, outcome }) => {
     metrics.awsCallsTotal.inc({ service, operation, outcome });
   };
-  // Gentle with AWS (docs/design.md, promise 8): every call waits for a token of its API class, below AWS's rates.
-  const rates = config.awsRates;
-  const buckets = new Map<string, TokenBucket>();
-  for (const [service, client] of serviceClients(clients)) {
-    instrumentClient(client, service, observe);
-    limitClient(client, service, buckets, rates);
-  }
+  const awsEndpoint = config.awsEndpoint ? { endpoint: config.awsEndpoint } : {};
+  // The operator's own identity: who it is, and the roles it assumes in granted accounts.
+  const sts = createStsClient({ region: config.region, ...awsEndpoint });
+  instrumentClient(sts, "sts", observe);
+  const credentials = new CredentialCache({ sts, sessionName: config.identity.replace(/[^\w+=,.@-]/g, "-") });
 
   const kube = kubeClient(kubeConfig);
   const events = kubeEventRecorder(kube, logger);
@@ -73,17 +73,23 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
    * Keeps the reference index current and wakes, from each kind's reference declarations: the
    * objects that read a changed status field of this one, and the objects whose status summarises it.
    */
-  const onObjectChange = (driver: AnyDriver, readByReferrers: readonly string[]) => (obj: ManagedObject, removed: boolean, previous?: ManagedObject) => {
+  const onObjectChange = (declaration: ReferenceFields<never>, readByReferrers: readonly string[]) => (obj: ManagedObject, removed: boolean, previous?: ManagedObject) => {
     const self = refOf(obj);
     const before = references.targetsOf(self);
     if (removed) references.remove(self).forEach((target) => { wake(target); });
-    else references.set(self, referencedObjects(obj, driver.references as Parameters<typeof referencedObjects>[1]));
+    else references.set(self, referencedObjects(obj, declaration));
     if (removed || referrersCanSee(readByReferrers, obj, previous)) references.referrersOf(self).forEach((referrer) => { wake(referrer); });
     for (const target of removed ? before : references.targetsOf(self)) {
       const fields = summarising.get(target.kind);
       if (fields && (removed || statusFieldsChanged(fields, obj, previous))) wake(target, SUMMARY_REFRESH_MS);
     }
   };
+  const wakeNamespaces = (namespaces: readonly string[]): void => {
+    const affected = new Set(namespaces);
+    for (const controller of controllers.values()) for (const obj of controller.list()) if (affected.has(obj.metadata.namespace)) wake(refOf(obj));
+  };
+  let accountWatch: AccountWatch | undefined;
+  let placements: Placements | undefined;
   const blockingReferrers = (obj: ManagedObject): string[] =>
     references.referrersOf(refOf(obj)).filter((r) => lookup.get(r.kind, r.namespace, r.name) !== undefined).map((r) => `${r.kind} ${r.namespace}/${r.name}`);
 
@@ -93,47 +99,77 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
       allSynced = resolve;
     });
     const settings = { resyncMs: config.resyncSeconds * 1000 };
-    const drivers = registrations.map((registration) => ({ registration, driver: registration.driver({ clients, lookup, settings }) }));
-    const declarations = drivers.map(({ driver }) => driver.references as never);
-    for (const { registration, driver } of drivers) {
+    accountWatch = new AccountWatch({
+      kubeConfig,
+      kube,
+      credentials,
+      logger,
+      resyncMs: settings.resyncMs,
+      onGrantsChanged: wakeNamespaces,
+      onAccountChanged: (name) => placements?.forget(name),
+    });
+    accountWatch.start();
+    const watch = accountWatch;
+    const declarations = registrations.map((r) => r.references);
+    for (const registration of registrations) {
       const { definition } = registration;
       controllers.set(
         definition.kind,
         startController({
           kind: definition.kind,
           resource: { group: GROUP, version: VERSION, plural: definition.plural },
-          driver,
+          place: (obj) => {
+            if (!placements) throw new Error("placements are not ready before the caches have synced");
+            return placements.place(obj);
+          },
           kubeConfig,
           kube,
           lookup,
           namespaces: config.namespaces,
           workers: config.workers,
-          resyncMs: config.resyncSeconds * 1000,
+          resyncMs: settings.resyncMs,
           defaultDeletionPolicy: config.defaultDeletionPolicy,
           logger,
           metrics,
           events,
-          onObjectChange: onObjectChange(driver, statusFieldsReadFrom(definition.kind, declarations)),
+          onObjectChange: onObjectChange(registration.references, statusFieldsReadFrom(definition.kind, declarations)),
           blockingReferrers,
           startAfter,
         }),
       );
     }
-    void Promise.all([...controllers.values()].map((c) => c.waitForSync())).then(allSynced, (err: unknown) => {
-      logger.error({ err }, "caches did not sync");
-    });
-    logger.info({ kinds: [...controllers.keys()], namespaces: config.namespaces.length > 0 ? config.namespaces : "all" }, "controllers started");
+    void Promise.all([ownAccountId(sts, config, logger), watch.waitForSync(), ...[...controllers.values()].map((c) => c.waitForSync())]).then(
+      ([accountId]) => {
+        placements = new Placements({
+          own: { enabled: config.ownAccount, accountId, region: config.region },
+          ...awsEndpoint,
+          rates: config.awsRates,
+          observe,
+          registrations,
+          lookup,
+          settings,
+          credentials,
+          accounts: () => watch.accounts(),
+          namespace: (name) => watch.namespace(name),
+        });
+        allSynced();
+      },
+      (err: unknown) => {
+        logger.error({ err }, "caches did not sync");
+      },
+    );
+    logger.info({ kinds: [...controllers.keys()], namespaces: config.namespaces.length > 0 ? config.namespaces : "all", ownAccount: config.ownAccount }, "controllers started");
   };
 
   const stopControllers = async (graceMs: number): Promise<void> => {
-    await Promise.all([...controllers.values()].map((c) => c.stop(graceMs)));
+    await Promise.all([...[...controllers.values()].map((c) => c.stop(graceMs)), accountWatch?.stop()]);
   };
 
   const http = await startHttpServer({
     port: config.httpPort,
     metrics,
     // A standby is ready: it is healthy and waiting; readiness must not flap with leadership.
-    ready: () => !leading || [...controllers.values()].every((c) => c.hasSynced()),
+    ready: () => !leading || ([...controllers.values()].every((c) => c.hasSynced()) && accountWatch?.hasSynced() === true),
   });
 
   const election = config.leaderElection

@@ -10,8 +10,25 @@ export const CATEGORY = "ecs";
 /** Tag keys the operator writes itself; users may not set them (CEL below). */
 export const RESERVED_TAG_PREFIX = "ecs-operator.dev/";
 
+/** AWS account and region names, as AWS spells them. */
+export const ACCOUNT_NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+export const REGION_PATTERN = "^[a-z]{2}(-[a-z]+)+-[0-9]+$";
+
 /** The operator fields that every kind shares, merged into each kind's spec. */
 export const operatorFields = {
+  account: Optional(
+    Str(
+      "The AwsAccount (cluster-scoped, granted to this namespace by an administrator) whose AWS account holds the resource. Omitted: the namespace's default account, else the operator's own. Immutable: moving a resource between accounts would orphan it.",
+      { maxLength: 253, pattern: ACCOUNT_NAME_PATTERN, validations: [{ rule: "self == oldSelf", message: "account cannot be changed: delete the object and create it in the other account" }] },
+    ),
+  ),
+  region: Optional(
+    Str("The AWS region of the resource, one of those the account allows. Omitted: the account's first region (for the operator's own account, its --region). Immutable.", {
+      maxLength: 32,
+      pattern: REGION_PATTERN,
+      validations: [{ rule: "self == oldSelf", message: "region cannot be changed: delete the object and create it in the other region" }],
+    }),
+  ),
   deletionPolicy: Optional(
     StringEnum(["Delete", "Retain"] as const, "What happens in AWS when this object is deleted: Delete (default) removes the AWS resource, Retain leaves it in place."),
   ),
@@ -59,13 +76,20 @@ export const commonStatusFields = {
     List(conditionSchema, "Ready, Synced and (for services) Progressing.", { "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["type"] }),
   ),
   arn: Optional(Str("The ARN of the AWS resource.")),
+  account: Optional(Str("The AWS account id the resource lives in.")),
+  region: Optional(Str("The AWS region the resource lives in.")),
 };
 
 export type OperatorFields = Static<TObject<typeof operatorFields>>;
 
 /** Builds a kind's spec schema from its AWS fields plus the shared operator fields. */
 export function specSchema<T extends TProperties>(awsFields: T, description: string, options: Parameters<typeof Obj>[2] = {}) {
-  return Obj({ ...awsFields, ...operatorFields }, description, options);
+  // Where the resource lives is chosen once: a field added or removed later would move it.
+  const placement = [
+    { rule: "has(self.account) == has(oldSelf.account)", message: "account cannot be added or removed after creation", fieldPath: ".account" },
+    { rule: "has(self.region) == has(oldSelf.region)", message: "region cannot be added or removed after creation", fieldPath: ".region" },
+  ];
+  return Obj({ ...awsFields, ...operatorFields }, description, { ...options, validations: [...(options.validations ?? []), ...placement] });
 }
 
 export function statusSchema<T extends TProperties>(kindFields: T, description: string) {
@@ -83,6 +107,8 @@ export interface PrinterColumn {
 /** Everything the CRD generator and the runtime need to know about one kind. */
 export interface KindDefinition<Spec extends TObject = TObject, Status extends TObject = TObject> {
   kind: string;
+  /** Namespaced (default) or cluster-wide, like an administrator's grant. */
+  scope?: "Namespaced" | "Cluster";
   plural: string;
   singular: string;
   shortNames: string[];

@@ -18,7 +18,7 @@ export function crdFor(def: KindDefinition): V1CustomResourceDefinition {
     metadata: { name: `${def.plural}.${GROUP}` },
     spec: {
       group: GROUP,
-      scope: "Namespaced",
+      scope: def.scope ?? "Namespaced",
       names: { kind: def.kind, plural: def.plural, singular: def.singular, shortNames: def.shortNames, categories: [CATEGORY], listKind: `${def.kind}List` },
       versions: [
         {

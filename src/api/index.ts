@@ -1,3 +1,4 @@
+import { awsAccountKind } from "./awsaccount.js";
 import { cloudMapNamespaceKind } from "./cloudmapnamespace.js";
 import { cloudMapServiceKind } from "./cloudmapservice.js";
 import type { KindDefinition } from "./common.js";
@@ -17,6 +18,15 @@ export const kinds: KindDefinition[] = [
   cloudMapServiceKind,
   ecsServiceKind,
 ];
+
+/**
+ * The kinds an administrator writes to configure the operator itself (cluster-scoped): they have
+ * CRDs but no AWS resource of their own.
+ */
+export const adminKinds: KindDefinition[] = [awsAccountKind];
+
+/** Every CRD the operator ships: the managed kinds and the administrators' kinds. */
+export const crdKinds: KindDefinition[] = [...kinds, ...adminKinds];
 
 /** Collection (plural) names by kind, for tools that list or watch every kind. */
 export const pluralOf: Record<string, string> = Object.fromEntries(kinds.map((k) => [k.kind, k.plural]));

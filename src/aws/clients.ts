@@ -1,14 +1,19 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { currentSignal } from "../runtime/cancellation.js";
 
 export interface AwsClientConfig {
   region: string;
   /** Overrides every service's endpoint (moto, LocalStack, a VPC endpoint proxy). */
   endpoint?: string;
-  /** Static keys; without them the SDK's default chain applies (IRSA, Pod Identity, env, profile). */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Static keys or a provider (an assumed role); without them the SDK's default chain applies
+   * (IRSA, Pod Identity, env, profile).
+   */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   maxAttempts?: number;
   /** Deadline of one HTTP attempt, socket connect included (default 30 s; the SDK has none). */
   requestTimeoutMs?: number;
@@ -54,8 +59,9 @@ function followCancellation<C extends object>(client: C): C {
   return client;
 }
 
-export function createAwsClients(config: AwsClientConfig): AwsClients {
-  const common = {
+/** The SDK options every client of the operator shares. */
+function commonOptions(config: AwsClientConfig) {
+  return {
     region: config.region,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
@@ -63,6 +69,15 @@ export function createAwsClients(config: AwsClientConfig): AwsClients {
     // throwOnRequestTimeout: without it the SDK only logs a warning when requestTimeout passes.
     requestHandler: { requestTimeout: config.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, connectionTimeout: CONNECTION_TIMEOUT_MS, throwOnRequestTimeout: true },
   };
+}
+
+/** STS with the operator's own identity: who it is, and the roles it assumes in granted accounts. */
+export function createStsClient(config: AwsClientConfig): STSClient {
+  return followCancellation(new STSClient(commonOptions(config)));
+}
+
+export function createAwsClients(config: AwsClientConfig): AwsClients {
+  const common = commonOptions(config);
   return {
     ecs: followCancellation(new ECSClient(common)),
     elbv2: followCancellation(new ElasticLoadBalancingV2Client(common)),

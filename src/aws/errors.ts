@@ -40,6 +40,14 @@ const TRANSIENT_CLIENT_FAULTS = new Set([
   "DuplicateTargetGroupNameException",
   "RequestTimeout",
   "RequestTimeoutException",
+  // Credentials, not input: a session renewed (or a permission granted by an administrator, or a
+  // role's trust fixed) makes the same call succeed, so these are retried with backoff.
+  "ExpiredToken",
+  "ExpiredTokenException",
+  "RequestExpired",
+  "AccessDenied",
+  "AccessDeniedException",
+  "UnauthorizedOperation",
 ]);
 
 /**

@@ -9,12 +9,15 @@ import { kinds } from "../api/index.js";
 import { listenerRuleKind } from "../api/listenerrule.js";
 import { targetGroupKind } from "../api/targetgroup.js";
 import { taskDefinitionKind } from "../api/taskdefinition.js";
-import type { AnyDriver, Driver } from "../runtime/driver.js";
+import { UNREFERENCED, type AnyDriver, type Driver } from "../runtime/driver.js";
 import type { Lookup, ReferenceFields } from "../runtime/references.js";
 import { cloudMapNamespaceDriver } from "./cloudmapnamespace/driver.js";
 import { cloudMapServiceDriver } from "./cloudmapservice/driver.js";
 import { ecsClusterDriver } from "./ecscluster/driver.js";
 import { ecsServiceDriver } from "./ecsservice/driver.js";
+import { serviceReferences } from "./ecsservice/mapping.js";
+import { cloudMapServiceReferences } from "./cloudmapservice/mapping.js";
+import { ruleReferences } from "./listenerrule/mapping.js";
 import { listenerRuleDriver } from "./listenerrule/driver.js";
 import { targetGroupDriver } from "./targetgroup/driver.js";
 import { taskDefinitionDriver } from "./taskdefinition/driver.js";
@@ -35,6 +38,9 @@ export interface DriverContext {
 
 export interface KindRegistration {
   definition: KindDefinition;
+  /** The kind's reference declaration (the same object its drivers carry): the reference index reads it. */
+  references: ReferenceFields<never>;
+  /** A driver for one account and region (DriverContext.clients); made on first use there. */
   driver(context: DriverContext): AnyDriver;
   /**
    * This kind's status summarises objects that refer to it (a cluster's service and task counts):
@@ -53,22 +59,23 @@ type ObjectOf<D> = D extends KindDefinition<infer Spec extends TObject, infer St
  */
 function register<D extends KindDefinition, Deps, Observed, R extends ReferenceFields<ObjectOf<D>["spec"]>>(
   definition: D,
+  references: R,
   driver: (context: DriverContext) => Driver<ObjectOf<D>, Deps, Observed, R>,
   options: Pick<KindRegistration, "summarisesReferrers"> = {},
 ): KindRegistration {
-  return { definition, driver, ...options };
+  return { definition, references: references, driver, ...options };
 }
 
 const byKind: Record<string, KindRegistration> = {
-  EcsCluster: register(ecsClusterKind, ({ clients }) => ecsClusterDriver(clients.ecs), {
+  EcsCluster: register(ecsClusterKind, UNREFERENCED.references, ({ clients }) => ecsClusterDriver(clients.ecs), {
     summarisesReferrers: { statusFields: ["arn", "runningCount", "pendingCount"] },
   }),
-  TaskDefinition: register(taskDefinitionKind, ({ clients, lookup, settings }) => taskDefinitionDriver(clients.ecs, lookup, settings)),
-  TargetGroup: register(targetGroupKind, ({ clients }) => targetGroupDriver(clients.elbv2)),
-  ListenerRule: register(listenerRuleKind, ({ clients }) => listenerRuleDriver(clients.elbv2)),
-  CloudMapNamespace: register(cloudMapNamespaceKind, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
-  CloudMapService: register(cloudMapServiceKind, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
-  EcsService: register(ecsServiceKind, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, lookup, settings)),
+  TaskDefinition: register(taskDefinitionKind, UNREFERENCED.references, ({ clients, lookup, settings }) => taskDefinitionDriver(clients.ecs, lookup, settings)),
+  TargetGroup: register(targetGroupKind, UNREFERENCED.references, ({ clients }) => targetGroupDriver(clients.elbv2)),
+  ListenerRule: register(listenerRuleKind, ruleReferences, ({ clients }) => listenerRuleDriver(clients.elbv2)),
+  CloudMapNamespace: register(cloudMapNamespaceKind, UNREFERENCED.references, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
+  CloudMapService: register(cloudMapServiceKind, cloudMapServiceReferences, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
+  EcsService: register(ecsServiceKind, serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, lookup, settings)),
 };
 
 /**

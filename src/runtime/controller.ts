@@ -2,14 +2,14 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runCancellable } from "./cancellation.js";
-import type { AnyDriver, ManagedObject } from "./driver.js";
+import type { ManagedObject, PlacementChoice } from "./driver.js";
 import type { EventRecorder } from "./events.js";
 import { Informer, objectKey } from "./informer.js";
 import type { KubeClient } from "./kube-client.js";
 import type { Metrics } from "./metrics.js";
 import { customObjectWriter } from "./object-writer.js";
 import { WorkQueue, runWorkers } from "./queue.js";
-import { reconcile } from "./reconciler.js";
+import { FINALIZER, reconcile, refuse, type ReconcilerContext } from "./reconciler.js";
 import type { Lookup } from "./references.js";
 
 export interface ResourceRef {
@@ -21,7 +21,8 @@ export interface ResourceRef {
 export interface ControllerOptions<Obj extends ManagedObject> {
   kind: string;
   resource: ResourceRef;
-  driver: AnyDriver;
+  /** Which driver serves the object (where its resource lives), or why none may. */
+  place: (obj: Obj) => PlacementChoice;
   kubeConfig: KubeConfig;
   kube: KubeClient;
   lookup: Lookup;
@@ -134,18 +135,24 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
     }
     // An object applied without a spec is valid (every field is optional); the drivers read {}.
     const obj = { ...cached, spec: cached.spec ?? {} } as Obj;
+    if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers ?? []).includes(FINALIZER)) {
+      queue.forget(key);
+      return;
+    }
     const end = metrics.reconcileDurationSeconds.startTimer({ kind });
-    const result = await runCancellable(cancellation.signal, () =>
-      reconcile(obj, opts.driver, {
-        writer,
-        events: opts.events,
-        logger: log.child({ key }),
-        lookup: opts.lookup,
-        resyncMs: opts.resyncMs,
-        ...(opts.defaultDeletionPolicy ? { defaultDeletionPolicy: opts.defaultDeletionPolicy } : {}),
-        ...(opts.blockingReferrers ? { blockingReferrers: opts.blockingReferrers } : {}),
-      }),
-    );
+    const ctx: ReconcilerContext = {
+      writer,
+      events: opts.events,
+      logger: log.child({ key }),
+      lookup: opts.lookup,
+      resyncMs: opts.resyncMs,
+      ...(opts.defaultDeletionPolicy ? { defaultDeletionPolicy: opts.defaultDeletionPolicy } : {}),
+      ...(opts.blockingReferrers ? { blockingReferrers: opts.blockingReferrers } : {}),
+    };
+    const result = await runCancellable(cancellation.signal, () => {
+      const choice = opts.place(obj);
+      return "refusal" in choice ? refuse(obj, choice.refusal, ctx) : reconcile(obj, choice.driver, { ...ctx, placement: choice.status });
+    });
     end();
     switch (result.outcome) {
       case "cancelled":

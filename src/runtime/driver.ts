@@ -110,6 +110,24 @@ export function isUnlocated(located: unknown): located is Unlocated {
   return typeof located === "object" && located !== null && "unlocated" in located;
 }
 
+/**
+ * Where an object's external resource lives, as the operator decided it (for this operator an AWS
+ * account and region): the driver that serves that place, and the fields written into the
+ * object's status to say so. A reference to an object whose status names another place is refused.
+ */
+export interface Placement {
+  driver: AnyDriver;
+  status: Readonly<Record<string, string>>;
+}
+
+/** The object may not be served (e.g. its namespace is not granted the place it names): nothing is called. */
+export interface Refusal {
+  reason: string;
+  message: string;
+}
+
+export type PlacementChoice = Placement | { refusal: Refusal };
+
 /** A driver of any kind, as the runtime holds it once the kind's types have been checked. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDriver = Driver<any, any, any, any>;

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { isDeepStrictEqual } from "node:util";
 import { isCancelled } from "./cancellation.js";
 import { findCondition, mergeConditions, type DesiredCondition } from "./conditions.js";
-import { isUnlocated, type Driver, type Existing, type ManagedObject, type ManagedStatus, type Observation, type Readiness } from "./driver.js";
+import { isUnlocated, type Driver, type Refusal, type Existing, type ManagedObject, type ManagedStatus, type Observation, type Readiness } from "./driver.js";
 import { asReconcileError, ReconcileError, UNCLASSIFIED } from "./errors.js";
 import type { EventRecorder } from "./events.js";
 import { StaleObjectError, type ObjectWriter } from "./object-writer.js";
@@ -39,6 +39,8 @@ export interface ReconcilerContext {
   defaultDeletionPolicy?: "Delete" | "Retain";
   /** Objects that still use this one and must go first (e.g. the service on a target group). */
   blockingReferrers?: (obj: ManagedObject) => string[];
+  /** Where the object's resource lives (written into status; references elsewhere are refused). */
+  placement?: Readonly<Record<string, string>>;
   now?: () => Date;
   random?: () => number;
 }
@@ -104,7 +106,7 @@ async function converge<Obj extends ManagedObject, Deps, Observed, R extends Ref
   ctx: ReconcilerContext,
 ): Promise<ReconcileResult> {
   const manage = managementOf(obj) === "Manage";
-  const resolution = resolveReferences(obj, driver.references, ctx.lookup);
+  const resolution = resolveReferences(obj, driver.references, ctx.lookup, ctx.placement);
   if (!resolution.ready) {
     // No finalizer yet if nothing was ever written: an object that only ever waited deletes at once.
     await waitWithConditions(obj, `waiting for ${resolution.waitingFor}`, ctx);
@@ -254,6 +256,25 @@ async function finalize<Obj extends ManagedObject, Deps, Observed, R extends Ref
   return { outcome: "success" };
 }
 
+/**
+ * The object may not be served where it asks to be (e.g. its namespace is not granted that AWS
+ * account): Ready and Synced False with why, one Event when that changes, and no call to anything
+ * outside. An object being deleted keeps its finalizer: its resource may still be there.
+ */
+export async function refuse(obj: ManagedObject, refusal: Refusal, ctx: ReconcilerContext): Promise<ReconcileResult> {
+  try {
+    const deleting = obj.metadata.deletionTimestamp !== undefined && (obj.metadata.finalizers ?? []).includes(FINALIZER);
+    const message = deleting ? `deletion waits: ${refusal.message}` : refusal.message;
+    const changed = await writeStatus(obj, undefined, [cond("Ready", "False", refusal.reason, message), cond("Synced", "False", refusal.reason, message)], ctx, "Ready");
+    if (changed) ctx.events.warning(obj, refusal.reason, message);
+    return { outcome: "success", requeueAfterMs: ctx.resyncMs };
+  } catch (err) {
+    if (isCancelled()) return { outcome: "cancelled" };
+    if (err instanceof StaleObjectError) return { outcome: "success", requeueAfterMs: STALE_RETRY_MS };
+    return { outcome: "error", error: asReconcileError(err) };
+  }
+}
+
 /** A Warning Event when the kind reports a new failure of its own (e.g. a rollout rolled back). */
 function announceFailure(obj: ManagedObject, readiness: Readiness, ctx: ReconcilerContext): void {
   if (readiness.ready || readiness.failure !== true) return;
@@ -294,6 +315,7 @@ async function writeStatus(obj: ManagedObject, kindStatus: Record<string, unknow
   const now = (ctx.now ?? (() => new Date()))();
   const next: ManagedStatus = {
     ...(kindStatus ?? keptKindStatus(obj)),
+    ...ctx.placement,
     observedGeneration: obj.metadata.generation,
     conditions: mergeConditions(obj.status?.conditions, conditions, obj.metadata.generation, now),
   };

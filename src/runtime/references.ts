@@ -73,7 +73,7 @@ function readyReasonOf(obj: ManagedObject): string {
  * Ready for its generation. Otherwise says what is awaited, telling a missing object (a typo, or
  * not applied yet) from one that is on its way.
  */
-export function resolveReferences<Spec, R extends ReferenceFields<Spec>>(obj: ManagedObject & { spec?: Spec }, fields: R, lookup: Lookup): ReferenceResolution<R> {
+export function resolveReferences<Spec, R extends ReferenceFields<Spec>>(obj: ManagedObject & { spec?: Spec }, fields: R, lookup: Lookup, placement: Readonly<Record<string, string>> = {}): ReferenceResolution<R> {
   const spec = (obj.spec ?? {}) as Spec;
   const namespace = obj.metadata.namespace;
   const missing: string[] = [];
@@ -86,6 +86,12 @@ export function resolveReferences<Spec, R extends ReferenceFields<Spec>>(obj: Ma
       const target = lookup.get(field.kind, namespace, name);
       if (!target) {
         missing.push(`${describeRef(ref)} (${field.path}) not found`);
+        return undefined;
+      }
+      const elsewhere = Object.entries(placement).filter(([key, want]) => statusString(target, key) !== undefined && statusString(target, key) !== want);
+      if (elsewhere.length > 0) {
+        // A service cannot use a target group in another account: the reference is refused.
+        missing.push(`${describeRef(ref)} (${field.path}) to be where this object is: it is in ${elsewhere.map(([key]) => `${key} ${statusString(target, key) ?? ""}`).join(", ")}, this object in ${elsewhere.map(([key, want]) => `${key} ${want}`).join(", ")} (references across them are refused)`);
         return undefined;
       }
       const value = readyStatusField(target, field.statusField);

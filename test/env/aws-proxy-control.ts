@@ -136,6 +136,14 @@ export class AwsProxyControl {
     await this.call("PUT", "/buckets", undefined, buckets);
   }
 
+  /**
+   * Makes the sessions STS AssumeRole hands out last `seconds` (rewriting their Expiration), after
+   * which calls signed with them get ExpiredToken, as from AWS; undefined restores moto's own.
+   */
+  async setSessionSeconds(seconds: number | undefined): Promise<void> {
+    await this.call("PUT", "/sessions", undefined, { seconds: seconds ?? null });
+  }
+
   /** The most recent calls (oldest first) that arrived at or after `sinceMs` (epoch ms). */
   async calls(accountId?: string, sinceMs?: number): Promise<CallRecord[]> {
     const params: Record<string, string> = sinceMs === undefined ? {} : { since: String(sinceMs) };

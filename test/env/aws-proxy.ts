@@ -72,10 +72,14 @@ export function needsBodyToIdentify(headers: http.IncomingHttpHeaders): boolean 
   );
 }
 
-export function identifyCall(headers: http.IncomingHttpHeaders, url: string, body?: string): CallIdentity {
+/**
+ * `assumed` knows the account of temporary keys that STS AssumeRole handed out through this proxy
+ * (the role's account): moto keeps those accounts apart by key, and counts follow them.
+ */
+export function identifyCall(headers: http.IncomingHttpHeaders, url: string, body?: string, assumed?: (accessKeyId: string) => string | undefined): CallIdentity {
   const scope = credentialScope(header(headers.authorization), url);
   const accessKeyId = scope?.accessKeyId;
-  const accountId = accessKeyId !== undefined && /^\d{12}$/.test(accessKeyId) ? accessKeyId : DEFAULT_ACCOUNT_ID;
+  const accountId = accessKeyId === undefined ? DEFAULT_ACCOUNT_ID : /^\d{12}$/.test(accessKeyId) ? accessKeyId : (assumed?.(accessKeyId) ?? DEFAULT_ACCOUNT_ID);
   const base = { accountId, ...(accessKeyId === undefined ? {} : { accessKeyId }) };
 
   const target = header(headers["x-amz-target"]);
@@ -108,7 +112,7 @@ export function identifyCall(headers: http.IncomingHttpHeaders, url: string, bod
   return { ...base, protocol: "other", service: scope?.service ?? "unknown", operation: "Unknown" };
 }
 
-export type ErrorFault = "throttle" | "error500" | "error503";
+export type ErrorFault = "throttle" | "error500" | "error503" | "expiredToken";
 
 export interface CannedResponse {
   status: number;
@@ -132,6 +136,8 @@ const ERRORS: Record<ErrorFault, { status: number; json: string; query: string; 
     type: "Receiver",
     message: "Service is unavailable. Please try again later.",
   },
+  // What AWS answers a request signed with temporary credentials past their expiration.
+  expiredToken: { status: 400, json: "ExpiredTokenException", query: "ExpiredToken", type: "Sender", message: "The security token included in the request is expired" },
 };
 
 function escapeXml(text: string): string {
@@ -261,6 +267,10 @@ export type Outcome = Exclude<keyof OperationCounts, "calls">;
 /** Counts, fault rules and buckets, apart from HTTP so that the decisions are unit-testable. */
 export class ProxyState {
   private readonly counters = new Map<string, Map<string, OperationCounts>>();
+  /** Temporary access key id → the account of the role it was issued for, and when it expires (proxy time). */
+  private readonly assumedKeys = new Map<string, { accountId: string; expiresAtMs?: number }>();
+  /** Shortens sessions AssumeRole hands out to this many seconds (and refuses them after), to test renewal. */
+  private sessionSeconds: number | undefined;
   private readonly rules = new Map<string, FaultRule>();
   private buckets: BucketSpec[] = [];
   private readonly levels = new Map<string, { tokens: number; at: number }>();
@@ -277,6 +287,28 @@ export class ProxyState {
   ) {}
 
   /** Remembers a call's arrival; the oldest record makes room once the log is full. */
+  rememberAssumedKey(accessKeyId: string, accountId: string, expiresAtMs?: number): void {
+    this.assumedKeys.set(accessKeyId, { accountId, ...(expiresAtMs === undefined ? {} : { expiresAtMs }) });
+  }
+
+  assumedAccount(accessKeyId: string): string | undefined {
+    return this.assumedKeys.get(accessKeyId)?.accountId;
+  }
+
+  /** Whether a temporary key's shortened session is over. */
+  expired(accessKeyId: string | undefined): boolean {
+    const expiresAtMs = accessKeyId === undefined ? undefined : this.assumedKeys.get(accessKeyId)?.expiresAtMs;
+    return expiresAtMs !== undefined && this.epochMs() >= expiresAtMs;
+  }
+
+  setSessionSeconds(seconds: number | undefined): void {
+    this.sessionSeconds = seconds;
+  }
+
+  shortenedSessionSeconds(): number | undefined {
+    return this.sessionSeconds;
+  }
+
   logCall(call: CallIdentity): void {
     const entry: CallRecord = { at: this.epochMs(), accountId: call.accountId, operation: `${call.service}:${call.operation}` };
     if (this.callLog.length < this.callLogSize) this.callLog.push(entry);
@@ -422,6 +454,13 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   return JSON.parse((await readBody(req)).toString("utf8"));
 }
 
+function parseSessionSeconds(value: unknown): number | undefined {
+  const seconds = (value as { seconds?: unknown } | null)?.seconds;
+  if (seconds === null || seconds === undefined) return undefined;
+  if (typeof seconds !== "number" || !(seconds > 0)) throw new Error("seconds must be a positive number or null");
+  return seconds;
+}
+
 async function handleControl(state: ProxyState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://proxy");
   const account = url.searchParams.get("account") ?? undefined;
@@ -446,6 +485,7 @@ async function handleControl(state: ProxyState, req: http.IncomingMessage, res: 
     else if (route === "DELETE /faults") state.clearFaults(account);
     else if (req.method === "DELETE" && path.startsWith("/faults/")) state.removeFault(decodeURIComponent(path.slice("/faults/".length)));
     else if (route === "PUT /buckets") state.setBuckets(parseBuckets(await readJson(req)));
+    else if (route === "PUT /sessions") state.setSessionSeconds(parseSessionSeconds(await readJson(req)));
     else {
       sendJson(res, 404, { message: `no control route ${route}` });
       return;
@@ -464,8 +504,14 @@ async function handleCall(
   res: http.ServerResponse,
 ): Promise<void> {
   const body = needsBodyToIdentify(req.headers) ? await readBody(req) : undefined;
-  const call = identifyCall(req.headers, req.url ?? "/", body?.toString("utf8"));
+  const call = identifyCall(req.headers, req.url ?? "/", body?.toString("utf8"), (key) => state.assumedAccount(key));
   state.logCall(call);
+  if (state.expired(call.accessKeyId)) {
+    state.record(call, "injected");
+    const canned = faultResponse("expiredToken", call, randomUUID());
+    res.writeHead(canned.status, canned.headers).end(canned.body);
+    return;
+  }
   const { latencyMs, action } = state.decide(call);
   if (latencyMs > 0) {
     // Unref'd: a long latency still pending must not keep a finished test run alive.
@@ -503,6 +549,10 @@ async function handleCall(
   upstream.on("response", (up) => {
     const status = up.statusCode ?? 502;
     state.record(call, status < 400 ? "ok" : "upstreamError");
+    if (call.service === "sts" && call.operation === "AssumeRole" && status < 400) {
+      void relayAssumeRole(state, body?.toString("utf8") ?? "", up, res);
+      return;
+    }
     res.writeHead(status, up.statusMessage, forwardableHeaders(up.rawHeaders));
     // A broken stream on either side just ends the exchange; the client sees a truncated response.
     pipeline(up, res, () => undefined);
@@ -517,6 +567,28 @@ async function handleCall(
   });
   if (body === undefined) pipeline(req, upstream, () => undefined);
   else upstream.end(body);
+}
+
+/**
+ * Relays an AssumeRole answer, learning the temporary key it hands out and the account of the role
+ * asked for; with shortened sessions, rewrites its Expiration and remembers it (calls signed with
+ * the key afterwards get ExpiredToken, as from AWS).
+ */
+async function relayAssumeRole(state: ProxyState, requestBody: string, up: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  let text = "";
+  for await (const chunk of up as AsyncIterable<Buffer>) text += chunk.toString("utf8");
+  const account = /^arn:aws[a-zA-Z-]*:iam::(\d{12}):role\//.exec(new URLSearchParams(requestBody).get("RoleArn") ?? "")?.[1];
+  const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(text)?.[1];
+  const seconds = state.shortenedSessionSeconds();
+  let expiresAtMs: number | undefined;
+  if (seconds !== undefined) {
+    expiresAtMs = Date.now() + seconds * 1000;
+    text = text.replace(/<Expiration>[^<]*<\/Expiration>/, `<Expiration>${new Date(expiresAtMs).toISOString()}</Expiration>`);
+  }
+  if (account !== undefined && key !== undefined) state.rememberAssumedKey(key, account, expiresAtMs);
+  const headers = forwardableHeaders(up.rawHeaders, ["content-length"]);
+  headers.push("content-length", String(Buffer.byteLength(text)));
+  res.writeHead(up.statusCode ?? 200, up.statusMessage, headers).end(text);
 }
 
 export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy> {

@@ -26,6 +26,12 @@ describe("classifyAwsError", () => {
     expect(err.message).toContain("RegisterTaskDefinition");
   });
 
+  it.each(["ExpiredTokenException", "ExpiredToken", "AccessDeniedException", "AccessDenied"])("retries %s: credentials and permissions are fixed outside the spec", (name) => {
+    const err = classifyAwsError(sdkError(name, "client", 400), "DescribeClusters");
+    expect(err.errorClass).toBe("retryable");
+    expect(err.reason).toBe("AwsError");
+  });
+
   it("treats server faults and network errors as retryable", () => {
     expect(classifyAwsError(sdkError("ServerException", "server", 500), "Op").errorClass).toBe("retryable");
     expect(classifyAwsError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }), "Op").errorClass).toBe("retryable");
