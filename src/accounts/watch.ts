@@ -128,7 +128,8 @@ export class AccountWatch {
         observedGeneration: generation,
         accountId: accountIdOf(current),
         ...(ready.status === "True" ? { lastAssumedAt: new Date().toISOString() } : current.status?.lastAssumedAt ? { lastAssumedAt: current.status.lastAssumedAt } : {}),
-        conditions: mergeConditions(current.status?.conditions, [{ type: "Ready", ...ready }], generation, new Date()),
+        // Synced says the same for this generation: Argo CD's health check reads both.
+        conditions: mergeConditions(current.status?.conditions, [{ type: "Ready", ...ready }, { type: "Synced", ...ready }], generation, new Date()),
       };
       await this.options.kube
         .request({ method: "PATCH", path: `/apis/${GROUP}/${VERSION}/awsaccounts/${encodeURIComponent(current.metadata.name)}/status`, body: [{ op: "add", path: "/status", value: status }], patchType: "application/json-patch+json" })
