@@ -49,11 +49,9 @@ class World:
         kwargs: dict[str, Any] = {"cluster": self.cluster, "serviceName": name, "taskDefinition": task_definition, "desiredCount": desired, "launchType": launch_type, **extra}
         if launch_type == "FARGATE":
             kwargs["networkConfiguration"] = {"awsvpcConfiguration": {"subnets": self.subnets, "securityGroups": [self.security_group]}}
-        service = self.ecs.create_service(**kwargs)["service"]
         if config is not None:
-            # moto's CreateService drops deploymentConfiguration; the operator sets it right after.
-            self.ecs.update_service(cluster=self.cluster, service=name, deploymentConfiguration=config)
-        return service
+            kwargs["deploymentConfiguration"] = config
+        return self.ecs.create_service(**kwargs)["service"]
 
     def service(self, name: str) -> dict[str, Any]:
         return self.ecs.describe_services(cluster=self.cluster, services=[name])["services"][0]

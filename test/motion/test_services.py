@@ -9,6 +9,8 @@ def test_starts_tasks_pending_then_running_and_completes_its_deployment(world: W
     td = world.task_definition("web")
     created = world.create_service("web", td, 2)
     assert created["runningCount"] == 0
+    # ECS's defaults, which moto's CreateService would not report.
+    assert created["deploymentConfiguration"] == {"maximumPercent": 200, "minimumHealthyPercent": 100, "deploymentCircuitBreaker": {"enable": False, "rollback": False}}
     assert [d["rolloutState"] for d in created["deployments"]] == ["IN_PROGRESS"]
 
     world.tick()

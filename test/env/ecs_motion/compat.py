@@ -16,6 +16,7 @@ def _params(fn: Any) -> list[str]:
 
 def problems() -> list[str]:
     from moto.ecs.models import Container, EC2ContainerServiceBackend, Service, Task
+    from moto.ecs.responses import EC2ContainerServiceResponse
     from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
     from moto.moto_api import state_manager
     from moto.moto_api._internal.managed_state_model import ManagedState
@@ -47,6 +48,8 @@ def problems() -> list[str]:
         fn = getattr(backend, name, None)
         fn = getattr(fn, "__wrapped__", fn)
         expect(f"EC2ContainerServiceBackend.{name}({', '.join(head)}, ...)", fn is not None and _params(fn)[: len(head)] == head)
+    handler = getattr(EC2ContainerServiceResponse.create_service, "__wrapped__", EC2ContainerServiceResponse.create_service)
+    expect("EC2ContainerServiceResponse.create_service(self) reading its params with _get_param", _params(handler) == ["self"] and "_get_param" in inspect.getsource(handler))
     expect(
         "Task(cluster, task_definition, container_instance_arn, resource_requirements, backend, group, launch_type, overrides, started_by, tags, networking_configuration, platform_version, capacity_provider_name)",
         _params(Task.__init__)

@@ -8,12 +8,16 @@ import inspect
 from typing import Any, Callable
 
 from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
 from moto.moto_api import state_manager
 
 from . import attachments, scheduler, tasks
 from .engine import Engine
 from .model import Revision
+
+# What ECS reports for a service created without a deploymentConfiguration.
+DEFAULT_DEPLOYMENT_CONFIGURATION = {"maximumPercent": 200, "minimumHealthyPercent": 100, "deploymentCircuitBreaker": {"enable": False, "rollback": False}}
 
 # moto moves a task one step towards STOPPED on every DescribeTasks ("manual" progression, once
 # per describe); here the layer alone moves tasks, so that progression never fires.
@@ -54,6 +58,20 @@ def install(engine: Engine) -> None:
                     engine.adopt_service(service)
                     scheduler.recount(service)
                 return service
+
+        return wrapper
+
+    def create_service_response(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        # moto's CreateService handler drops deploymentConfiguration, which the scheduler reads
+        # (percentages, circuit breaker) and DescribeServices reports.
+        def wrapper(self: Any) -> Any:
+            with lock:
+                result = original(self)
+                service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+                if getattr(service, "_ecs_motion", None) is not None:
+                    given = self._get_param("deploymentConfiguration") or {}
+                    service.deployment_configuration = {**DEFAULT_DEPLOYMENT_CONFIGURATION, **given}
+                return result
 
         return wrapper
 
@@ -164,6 +182,7 @@ def install(engine: Engine) -> None:
         return wrapper
 
     _wrap(EC2ContainerServiceBackend, "create_service", create_service)
+    _wrap(EC2ContainerServiceResponse, "create_service", create_service_response)
     _wrap(EC2ContainerServiceBackend, "update_service", update_service)
     _wrap(EC2ContainerServiceBackend, "delete_service", delete_service)
     _wrap(EC2ContainerServiceBackend, "run_task", launches_tasks)
