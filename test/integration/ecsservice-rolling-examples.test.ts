@@ -4,7 +4,7 @@
 // scheduler. None may leave the bounds of minimumHealthyPercent and maximumPercent (nor, in the
 // third, the cluster's room for 10 tasks), and each bound is reached.
 import { RegisterContainerInstanceCommand } from "@aws-sdk/client-ecs";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, inject, it } from "vitest";
 import type { EcsService } from "../../src/api/ecsservice.js";
 import { AwsProxyControl } from "../env/aws-proxy-control.js";
 import { runEc2Instance, testAwsClients, uniqueAccountId } from "../env/aws.js";
@@ -51,11 +51,11 @@ async function rollOut(ex: Example, taskDefinition: (image: string) => string, s
   });
   const ticks = (await proxy.ecsHistory(accountId, awsCluster, awsName)).slice(before);
   const done = await getObject<EcsService>(stack, "ecsservices", namespace, ex.name);
-  expect(done?.status).toMatchObject({ runningCount: DESIRED, desiredCount: DESIRED, pendingCount: 0, rolloutState: "COMPLETED" });
-  return { samples, ticks, bounds: rollingBounds(DESIRED, ex.minimumHealthyPercent, ex.maximumPercent) };
+  return { samples, ticks, status: done?.status, bounds: rollingBounds(DESIRED, ex.minimumHealthyPercent, ex.maximumPercent) };
 }
 
-describe("The seed's rolling deployments, desired 6, through the operator", () => {
+// The three run at once: each waits mostly for the operator's next look at its rollout.
+describe.concurrent("The seed's rolling deployments, desired 6, through the operator", () => {
   beforeAll(async () => {
     namespace = await createTestNamespace(stack, "rolling");
     network = await awsvpcNetwork(stack, accountId);
@@ -70,9 +70,10 @@ describe("The seed's rolling deployments, desired 6, through the operator", () =
 
   const fargate = () => ({ launchType: "FARGATE", networkConfiguration: networkConfiguration(network) });
 
-  it("Example 1 (minimum 100%, maximum 200%): six new tasks start beside the six old ones, never fewer than six healthy", async () => {
+  it("Example 1 (minimum 100%, maximum 200%): six new tasks start beside the six old ones, never fewer than six healthy", async ({ expect }) => {
     const ex = { name: "example1", cluster: "fargate", minimumHealthyPercent: 100, maximumPercent: 200 };
-    const { samples, ticks, bounds } = await rollOut(ex, (image) => fargateTaskDefinition(namespace, ex.name, image), fargate());
+    const { samples, ticks, status, bounds } = await rollOut(ex, (image) => fargateTaskDefinition(namespace, ex.name, image), fargate());
+    expect(status).toMatchObject({ runningCount: 6, desiredCount: 6, pendingCount: 0, rolloutState: "COMPLETED" });
     expect(bounds).toEqual({ floor: 6, ceiling: 12 });
     expect(samples.filter((s) => s.running + s.pending > bounds.ceiling || s.running < bounds.floor)).toEqual([]);
     expect(outOfBounds(ticks, bounds)).toEqual([]);
@@ -81,9 +82,10 @@ describe("The seed's rolling deployments, desired 6, through the operator", () =
     expect(samples.some((s) => s.deployments === 2)).toBe(true);
   });
 
-  it("Example 2 (minimum 50%, maximum 200%): three old tasks go at once, never fewer than three healthy", async () => {
+  it("Example 2 (minimum 50%, maximum 200%): three old tasks go at once, never fewer than three healthy", async ({ expect }) => {
     const ex = { name: "example2", cluster: "fargate", minimumHealthyPercent: 50, maximumPercent: 200 };
-    const { samples, ticks, bounds } = await rollOut(ex, (image) => fargateTaskDefinition(namespace, ex.name, image), fargate());
+    const { samples, ticks, status, bounds } = await rollOut(ex, (image) => fargateTaskDefinition(namespace, ex.name, image), fargate());
+    expect(status).toMatchObject({ runningCount: 6, desiredCount: 6, pendingCount: 0, rolloutState: "COMPLETED" });
     expect(bounds).toEqual({ floor: 3, ceiling: 12 });
     expect(samples.filter((s) => s.running + s.pending > bounds.ceiling || s.running < bounds.floor)).toEqual([]);
     expect(outOfBounds(ticks, bounds)).toEqual([]);
@@ -91,12 +93,13 @@ describe("The seed's rolling deployments, desired 6, through the operator", () =
     expect(Math.max(...ticks.map((t) => t.running + t.pending))).toBe(9);
   });
 
-  it("Example 3 (minimum 50%, maximum 200%, room for 10 tasks): the rollout goes in steps the cluster can hold", async () => {
+  it("Example 3 (minimum 50%, maximum 200%, room for 10 tasks): the rollout goes in steps the cluster can hold", async ({ expect }) => {
     const instance = await runEc2Instance(stack, accountId);
     await waitForCondition(stack, "ecsclusters", namespace, "ten", { type: "Ready", status: "True" });
     await ecs.send(new RegisterContainerInstanceCommand({ cluster: `${namespace}_ten`, instanceIdentityDocument: JSON.stringify({ instanceId: instance }) }));
     const ex = { name: "example3", cluster: "ten", minimumHealthyPercent: 50, maximumPercent: 200, capacity: 10 };
-    const { samples, ticks, bounds } = await rollOut(ex, (image) => ec2TaskDefinition(ex.name, image), { launchType: "EC2" });
+    const { samples, ticks, status, bounds } = await rollOut(ex, (image) => ec2TaskDefinition(ex.name, image), { launchType: "EC2" });
+    expect(status).toMatchObject({ runningCount: 6, desiredCount: 6, pendingCount: 0, rolloutState: "COMPLETED" });
     expect(samples.filter((s) => s.running + s.pending > 10 || s.running < bounds.floor)).toEqual([]);
     expect(outOfBounds(ticks, bounds, ex.capacity)).toEqual([]);
     // The cluster's room, not maximumPercent, is what limits this rollout.

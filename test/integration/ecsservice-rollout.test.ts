@@ -126,4 +126,24 @@ describe("EcsService rollouts, with ECS in motion", () => {
     expect(fixed.status).toMatchObject({ runningCount: 2, desiredCount: 2, rolloutState: "COMPLETED" });
     expect(argoHealth(fixed).status).toBe("Healthy");
   });
+
+  // Operator defect (src/controllers/ecsservice/rollout.ts, rolloutVerdict): a failed rollout is
+  // recognised only from a FAILED deployment seen while ECS still lists it (status remembers it
+  // only after that). The failed deployment leaves the list once the rollback has completed (so the
+  // layer models ECS); when that happens between two of the operator's reads (5 s apart during a rollout, or while it is
+  // restarting), the operator finds the service COMPLETED on the old revision, pushes the failed
+  // revision again with UpdateService, and loops: a new deployment, a new trip, a new rollback,
+  // never reporting RolloutFailed. The service events still say "(deployment ecs-svc/...)
+  // deployment failed: tasks failed to start.", and while the rollback runs its PRIMARY's
+  // rolloutStateReason says "rolling back". At the layer's default pace a 2-task rollback takes
+  // under a second, which reproduces it; at ECS's pace it takes an operator restart.
+  it.skip("reports RolloutFailed even when the rollback completes between two of its reads (operator defect, see above)", async () => {
+    apply(stack, fargateTaskDefinition(namespace, "quick", "httpd:2.4"));
+    apply(stack, service("quick", { desiredCount: 2, deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } } }));
+    await waitForCondition<EcsService>(stack, "ecsservices", namespace, "quick", { type: "Ready", status: "True" });
+    await proxy.reset(accountId);
+    apply(stack, fargateTaskDefinition(namespace, "quick", "httpd:exit-1"));
+    await waitForCondition<EcsService>(stack, "ecsservices", namespace, "quick", { type: "Ready", status: "False", reason: "RolloutFailed" }, 30_000);
+    expect(callsTo(await proxy.counts(accountId), "ecs:UpdateService")).toBe(1);
+  });
 });
