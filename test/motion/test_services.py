@@ -40,7 +40,7 @@ def test_starts_tasks_pending_then_running_and_completes_its_deployment(world: W
     # One task per subnet: ECS spreads a service over them.
     assert len({t["availabilityZone"] for t in tasks}) == 2
     cluster = world.ecs.describe_clusters(clusters=[world.cluster])["clusters"][0]
-    assert (cluster["runningTasksCount"], cluster["pendingTasksCount"]) == (2, 0)
+    assert (cluster["runningTasksCount"], cluster["pendingTasksCount"], cluster["activeServicesCount"]) == (2, 0, 1)
 
 
 def test_describe_tasks_does_not_move_tasks_on(world: World) -> None:
@@ -93,6 +93,7 @@ def test_a_deleted_service_drains_then_is_inactive(world: World) -> None:
     world.until("running", lambda: world.service("web")["runningCount"] == 2)
     world.ecs.update_service(cluster=world.cluster, service="web", desiredCount=0)
     assert world.ecs.delete_service(cluster=world.cluster, service="web")["service"]["status"] == "DRAINING"
+    assert world.ecs.describe_clusters(clusters=[world.cluster])["clusters"][0]["activeServicesCount"] == 0
     world.until("inactive", lambda: world.service("web")["status"] == "INACTIVE")
     assert world.tasks("web") == []
 

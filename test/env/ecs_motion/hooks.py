@@ -57,6 +57,7 @@ def install(engine: Engine) -> None:
                 if simulated(service):
                     engine.adopt_service(service)
                     scheduler.recount(service)
+                scheduler.count_services(self, service.cluster_name)
                 return service
 
         return wrapper
@@ -102,6 +103,7 @@ def install(engine: Engine) -> None:
                         service.status = "DRAINING"
                     scheduler.recount(service)
                     engine.wake(service)
+                scheduler.count_services(self, service.cluster_name)
                 return service
 
         return wrapper

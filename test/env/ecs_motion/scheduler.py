@@ -88,6 +88,7 @@ def step(service: Any, pace: Pace, settings: Settings) -> bool:
         news.report(service)
         if not m.tasks and service.status == "DRAINING":
             service.status = "INACTIVE"
+            count_services(backend, service.cluster_name)
         recount(service)
         return bool(m.tasks)
 
@@ -328,6 +329,13 @@ def recount_cluster(backend: Any, cluster_name: str) -> None:
     all_tasks = backend.tasks.get(cluster_name, {}).values()
     cluster.running_tasks_count = sum(1 for t in all_tasks if t.last_status == "RUNNING")
     cluster.pending_tasks_count = sum(1 for t in all_tasks if t.last_status in tasks.STARTING)
+
+
+def count_services(backend: Any, cluster_name: str) -> None:
+    """DescribeClusters' activeServicesCount, which moto leaves at 0."""
+    cluster = backend.clusters.get(cluster_name)
+    if cluster is not None:
+        cluster.active_services_count = sum(1 for s in backend.services.values() if s.cluster_name == cluster_name and s.status == "ACTIVE")
 
 
 def snapshot(service: Any) -> dict[str, Any]:
