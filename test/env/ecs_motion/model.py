@@ -5,7 +5,6 @@ underscore-prefixed ones are the layer's own and never reach a response."""
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -72,6 +71,8 @@ class Deployment:
         self.desired_count = desired_count
         self.pending_count = 0
         self.running_count = 0
+        # Tasks that failed since one of this deployment's tasks last became healthy (ECS: "the
+        # number of consecutively failed tasks"), which is also what the circuit breaker reads.
         self.failed_tasks = 0
         self.created_at = at
         self.updated_at = at
@@ -88,8 +89,7 @@ class Deployment:
         )
         self._revision = revision
         self._strategy = strategy
-        # failedTasks counts the tasks that failed since one of this deployment's tasks last became
-        # healthy (ECS: "consecutively failed tasks"), which is also what the circuit breaker reads.
+        # "unable to consistently start tasks" was reported since a task of it was last healthy.
         self._impaired_reported = False
 
     def set(self, **changes: Any) -> None:
@@ -116,7 +116,7 @@ class Deployment:
 
 def add_event(service: Any, message: str) -> None:
     """Newest first, as DescribeServices lists them."""
-    service.events.insert(0, {"id": str(uuid.uuid4()), "createdAt": now(), "message": message})
+    service.events.insert(0, {"id": str(mock_random.uuid4()), "createdAt": now(), "message": message})
     del service.events[EVENTS_KEPT:]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from moto.ecs.exceptions import InvalidParameterException
 
 from . import tasks
-from .model import Deployment, Revision, ServiceMotion, add_event
+from .model import STOPPED_TASKS_KEPT, Deployment, Revision, ServiceMotion, add_event
 from .settings import Pace, Settings
 
 TROUBLESHOOTING = "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
@@ -110,6 +110,19 @@ def step(service: Any, pace: Pace, settings: Settings) -> bool:
             primary._impaired_reported = True
             add_event(service, f"(service {service.name}) is unable to consistently start tasks successfully. {TROUBLESHOOTING}")
 
+    STRATEGIES[primary._strategy](service, primary, desired, (minimum, maximum), pace, settings, news)
+
+    news.report(service)
+    settle_deployments(service, primary, desired)
+    recount(service)
+    record(service)
+    return busy(service)
+
+
+def rolling(service: Any, primary: Deployment, desired: int, percents: tuple[int, int], pace: Pace, settings: Settings, news: "Changes") -> None:
+    """The rolling update: which tasks stop and which start this tick."""
+    m: ServiceMotion = service._ecs_motion
+    minimum, maximum = percents
     reason = f"Scaling activity initiated by (deployment {primary.id})"
     # Old deployments' tasks that have not started serve nobody: they go at once.
     for task in [t for t in m.tasks if tasks.is_live(t) and t._ecs_motion.deployment is not primary and t.last_status in tasks.STARTING]:
@@ -135,17 +148,15 @@ def step(service: Any, pace: Pace, settings: Settings) -> bool:
     # New tasks for the PRIMARY, within maximumPercent of desiredCount.
     if primary.rollout_state != "FAILED":
         live = sum(1 for t in m.tasks if tasks.is_live(t))
-        mine = sum(1 for t in m.tasks if tasks.is_live(t) and t._ecs_motion.deployment is primary)
+        primary_live = sum(1 for t in m.tasks if tasks.is_live(t) and t._ecs_motion.deployment is primary)
         ceiling = math.floor(desired * maximum / 100)
-        for _ in range(max(0, min(desired - mine, ceiling - live))):
+        for _ in range(max(0, min(desired - primary_live, ceiling - live))):
             if not start(service, primary, pace, settings, news):
                 break
 
-    news.report(service)
-    settle_deployments(service, primary, desired)
-    recount(service)
-    record(service)
-    return busy(service)
+
+# How each kind of deployment moves tasks; blue/green, canary and linear would join here.
+STRATEGIES = {"ROLLING": rolling}
 
 
 class Changes:
@@ -310,7 +321,7 @@ def retire(service: Any, task: Any) -> None:
     m: ServiceMotion = service._ecs_motion
     m.tasks.remove(task)
     m.stopped.append(task)
-    while len(m.stopped) > 100:
+    while len(m.stopped) > STOPPED_TASKS_KEPT:
         old = m.stopped.pop(0)
         service._backend.tasks.get(old.cluster_name, {}).pop(old.task_arn, None)
 

@@ -199,7 +199,10 @@ def _settle(task: Any, pace: Pace, happened: list[str]) -> None:
                 happened.append("drained")
             _enter(task, "STOPPING", pace.stopping_ticks)
         elif status == "STOPPING":
-            _enter(task, "DEPROVISIONING", 1) if m.eni_id is not None else _stopped(task, happened)
+            if m.eni_id is not None:
+                _enter(task, "DEPROVISIONING", 1)
+            else:
+                _stopped(task, happened)
         elif status == "DEPROVISIONING":
             _stopped(task, happened)
         else:
