@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "vitest";
 import type { EcsService } from "../../src/api/ecsservice.js";
 import type { TargetGroup } from "../../src/api/targetgroup.js";
+import type { ManagedObject } from "../../src/runtime/driver.js";
 import { AwsProxyControl, callsTo } from "./aws-proxy-control.js";
 import { seededRandom } from "./aws-proxy.js";
 import { testAwsClients, uniqueAccountId } from "./aws.js";
@@ -99,8 +100,11 @@ export async function targetsScenario(stack: StackInfo, opts: TargetsScenario): 
     for (let rollout = 1; rollout <= opts.rollouts; rollout++) {
       const revision = rollout + 1;
       apply(stack, fargateTaskDefinition(namespace, "web", `httpd:2.4.${String(rollout)}`));
-      // Down while targets move: the new process re-reads everything from scratch.
-      await waitFor("a rollout under way", () => Promise.resolve(list<EcsService>("ecsservices").some((o) => o.status?.taskDefinitionRevision === revision && o.status.rolloutState === "IN_PROGRESS")));
+      // Down while the services roll (or are about to): the new process re-reads everything from
+      // scratch, with targets moving.
+      await waitFor(`revision ${String(revision)} registered`, () =>
+        Promise.resolve(list<{ status?: { revision?: number } } & ManagedObject>("taskdefinitions").some((o) => o.status?.revision === revision)),
+      );
       await sleep(Math.floor(random() * 1500));
       if (opts.restart === "kill") await operator.kill();
       else await operator.stop();

@@ -50,13 +50,15 @@ describe("EcsService rollouts, with ECS in motion", () => {
     expect(first.status).toMatchObject({ taskDefinitionRevision: 1, desiredCount: 2, runningCount: 2, pendingCount: 0, rolloutState: "COMPLETED" });
     expect(first.status?.deployments).toHaveLength(1);
 
+    // The clock stops while the operator deploys revision 2, so the rollout is still under way
+    // when the operator reads it back, whatever the machine's load.
+    await proxy.setEcsPace(accountId, { tickMs: 0 });
     apply(stack, fargateTaskDefinition(namespace, "web", "httpd:2.5"));
-    // The operator re-reads right after its UpdateService and looks again every few seconds while
-    // the rollout runs, so the rollout's first state stays in status long enough to be seen.
     const rolling = await waitFor("revision 2 rolling out", async () => {
       const obj = await get("web");
       return obj?.status?.taskDefinitionRevision === 2 && obj.status.rolloutState === "IN_PROGRESS" ? obj : undefined;
     });
+    await proxy.setEcsPace(accountId, { tickMs: 100 });
     expect(rolling.status?.deployments?.map((d) => [d.status, d.rolloutState, d.taskDefinition.split(":").pop()])).toEqual([
       ["PRIMARY", "IN_PROGRESS", "2"],
       ["ACTIVE", "COMPLETED", "1"],
