@@ -2,7 +2,7 @@
 // operator, applies examples/ (the seeds' apps) and shows them converge in ECS, ELBv2 and Cloud Map.
 // Exits non-zero if anything is not Ready; on a terminal it then keeps running until Ctrl-C.
 import { once } from "node:events";
-import { awsSummary, runDemo } from "../test/env/demo.js";
+import { awsSummary, FIRST_SERVICE, rollSecondRevision, runDemo } from "../test/env/demo.js";
 import { kubectl } from "../test/env/kube.js";
 import { startStack } from "../test/env/stack.js";
 
@@ -20,9 +20,18 @@ log(`Kubernetes ${info.kubernetesVersion} at ${info.kubeServer}; moto ${info.mot
 let exitCode = 1;
 try {
   const demo = await runDemo(info, { namespace: NAMESPACE, accountId: ACCOUNT, log });
+  const watchCommand = `$ kubectl get ecssvc ${FIRST_SERVICE} -n ${NAMESPACE} -w`;
+  process.stdout.write(`\nThe README's first manifest (a 2-task Fargate service) coming up:\n${watchCommand}\n${demo.firstRollout.join("\n")}\n`);
+  let secondRevision = false;
+  if (demo.ready) {
+    log(`a second revision of TaskDefinition ${FIRST_SERVICE} (a new image) rolls over the running tasks ...`);
+    const rows = await rollSecondRevision(info, NAMESPACE, "public.ecr.aws/docker/library/httpd:2.4.65");
+    process.stdout.write(`${watchCommand}\n${rows.join("\n")}\n`);
+    secondRevision = true;
+  }
   process.stdout.write(`\n$ kubectl get ecs -n ${NAMESPACE}\n${kubectl(info, ["get", "ecs", "-n", NAMESPACE])}\n`);
   process.stdout.write(`What exists in AWS (moto) now:\n${await awsSummary(info, ACCOUNT, demo.listenerArn)}\n\n`);
-  if (demo.ready) {
+  if (demo.ready && secondRevision) {
     log("everything is Ready.");
     exitCode = 0;
   } else {

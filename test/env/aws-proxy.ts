@@ -461,11 +461,28 @@ function parseSessionSeconds(value: unknown): number | undefined {
   return seconds;
 }
 
-async function handleControl(state: ProxyState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** Where moto_server.py answers the ECS layer's control routes (test/env/ecs_motion/control.py). */
+export const ECS_LAYER_PREFIX = "/_ecs_motion";
+
+/** `/__proxy/ecs/<route>` goes to the layer inside moto as it is: the proxy keeps no ECS state. */
+async function forwardToEcsLayer(target: URL, req: http.IncomingMessage, res: http.ServerResponse, route: string, search: string): Promise<void> {
+  const body = await readBody(req);
+  const answer = await fetch(`${target.origin}${ECS_LAYER_PREFIX}${route}${search}`, {
+    method: req.method ?? "GET",
+    ...(body.length > 0 ? { body, headers: { "content-type": "application/json" } } : {}),
+  });
+  res.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
+}
+
+async function handleControl(state: ProxyState, target: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://proxy");
   const account = url.searchParams.get("account") ?? undefined;
   const path = url.pathname.slice(CONTROL_PREFIX.length - 1);
   const route = `${req.method ?? ""} ${path}`;
+  if (path.startsWith("/ecs/")) {
+    await forwardToEcsLayer(target, req, res, path.slice("/ecs".length), url.search);
+    return;
+  }
   try {
     if (route === "GET /counts") {
       sendJson(res, 200, state.counts(account));
@@ -597,7 +614,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   const state = new ProxyState(seededRandom(options.seed ?? 1));
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
-    const handler = req.url?.startsWith(CONTROL_PREFIX) ? handleControl(state, req, res) : handleCall(state, target, agent, req, res);
+    const handler = req.url?.startsWith(CONTROL_PREFIX) ? handleControl(state, target, req, res) : handleCall(state, target, agent, req, res);
     handler.catch((err: unknown) => {
       if (res.headersSent) res.destroy();
       else sendJson(res, 500, { message: err instanceof Error ? err.message : String(err) });

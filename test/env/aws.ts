@@ -58,3 +58,15 @@ export async function defaultSecurityGroup(stack: StackInfo, accountId: string, 
   if (groupId === undefined) throw new Error(`no default security group in ${vpcId}`);
   return groupId;
 }
+
+/**
+ * Starts an EC2 instance in moto (to register as an ECS container instance), asked as defaultVpc
+ * is: test set-up, not the operator's traffic. moto accepts any AMI id it knows; this one is in
+ * its default list.
+ */
+export async function runEc2Instance(stack: StackInfo, accountId: string): Promise<string> {
+  const xml = await ec2Query(stack, accountId, "Action=RunInstances&Version=2016-11-15&ImageId=ami-12c6146b&MinCount=1&MaxCount=1&InstanceType=m5.xlarge");
+  const instanceId = /<instanceId>([^<]+)<\/instanceId>/.exec(xml)?.[1];
+  if (instanceId === undefined) throw new Error(`RunInstances in moto account ${accountId} failed: ${xml.slice(0, 300)}`);
+  return instanceId;
+}

@@ -1,0 +1,196 @@
+"""Where the layer meets moto: wrappers around moto's ECS backend methods and ELBv2 target group
+model, installed once. Each wrapper lets moto do its own work (validation, model objects, ARNs)
+and then hands the result to the scheduler; compat.py checks that what is wrapped still exists."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+from moto.ecs.models import EC2ContainerServiceBackend
+from moto.ecs.responses import EC2ContainerServiceResponse
+from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
+from moto.moto_api import state_manager
+
+from . import attachments, scheduler, tasks
+from .engine import Engine
+from .model import Revision
+
+# What ECS reports for a service created without a deploymentConfiguration.
+DEFAULT_DEPLOYMENT_CONFIGURATION = {"maximumPercent": 200, "minimumHealthyPercent": 100, "deploymentCircuitBreaker": {"enable": False, "rollback": False}}
+
+# moto moves a task one step towards STOPPED on every DescribeTasks ("manual" progression, once
+# per describe); here the layer alone moves tasks, so that progression never fires.
+TASK_MODEL = "ecs::task"
+NEVER = {"progression": "manual", "times": 2**62}
+
+_installed: Engine | None = None
+
+
+def simulated(service: Any) -> bool:
+    """The rolling-update services of the REPLICA scheduler; others keep moto's static answer."""
+    controller = (service.deployment_controller or {}).get("type", "ECS")
+    return controller == "ECS" and service.scheduling_strategy == "REPLICA"
+
+
+def _wrap(cls: type, name: str, make: Callable[[Callable[..., Any], inspect.Signature], Callable[..., Any]]) -> None:
+    original = getattr(cls, name)
+    wrapper = make(original, inspect.signature(original))
+    wrapper.__wrapped__ = original  # type: ignore[attr-defined]
+    setattr(cls, name, wrapper)
+
+
+def install(engine: Engine) -> None:
+    global _installed
+    if _installed is not None:
+        if _installed is not engine:
+            raise RuntimeError("ecs_motion is already installed with another engine")
+        return
+    _installed = engine
+    state_manager.set_transition(TASK_MODEL, NEVER)
+    lock = engine.lock
+
+    def create_service(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                service = original(self, *args, **kwargs)
+                if simulated(service):
+                    engine.adopt_service(service)
+                    scheduler.recount(service)
+                scheduler.count_services(self, service.cluster_name)
+                return service
+
+        return wrapper
+
+    def create_service_response(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        # moto's CreateService handler drops deploymentConfiguration, which the scheduler reads
+        # (percentages, circuit breaker) and DescribeServices reports.
+        def wrapper(self: Any) -> Any:
+            with lock:
+                result = original(self)
+                service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+                if getattr(service, "_ecs_motion", None) is not None:
+                    given = self._get_param("deploymentConfiguration") or {}
+                    service.deployment_configuration = {**DEFAULT_DEPLOYMENT_CONFIGURATION, **given}
+                return result
+
+        return wrapper
+
+    def update_service(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        def wrapper(self: Any, service_properties: dict[str, Any]) -> Any:
+            with lock:
+                props = dict(service_properties)
+                force = bool(props.pop("force_new_deployment", False))
+                service = self._get_service(props.get("cluster", "default"), props["service"].split("/")[-1])
+                if getattr(service, "_ecs_motion", None) is None:
+                    return original(self, {**props, "force_new_deployment": force})
+                before = Revision.of(service)
+                result = original(self, props)
+                scheduler.updated(result, before, force)
+                engine.wake(result)
+                return result
+
+        return wrapper
+
+    def delete_service(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                service = original(self, *args, **kwargs)
+                m = getattr(service, "_ecs_motion", None)
+                if m is not None:
+                    # ECS keeps a deleted service DRAINING until its tasks have stopped.
+                    if m.tasks:
+                        service.status = "DRAINING"
+                    scheduler.recount(service)
+                    engine.wake(service)
+                scheduler.count_services(self, service.cluster_name)
+                return service
+
+        return wrapper
+
+    def launches_tasks(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                launched = original(self, *args, **kwargs)
+                for task in launched:
+                    task_definition = self.describe_task_definition(task.task_definition_arn)
+                    behaviour = engine.settings.behaviour(self.account_id, task_definition, "task")
+                    instance = None
+                    if task.container_instance_arn:
+                        instance = self.container_instances.get(task.cluster_name, {}).get(task.container_instance_arn.split("/")[-1])
+                    tasks.prepare(task, task_definition, behaviour, engine.settings.pace(self.account_id), container_instance=instance, resources=task.resource_requirements if instance is not None else None)
+                    engine.adopt_task(task)
+                    scheduler.recount_cluster(self, task.cluster_name)
+                return launched
+
+        return wrapper
+
+    def stop_task(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        def wrapper(self: Any, cluster_str: str, task_str: str, reason: str) -> Any:
+            with lock:
+                cluster = self._get_cluster(cluster_str)
+                task_id = task_str.split("/")[-1]
+                task = next((t for arn, t in self.tasks.get(cluster.name, {}).items() if arn.endswith(task_id)), None)
+                if task is None or getattr(task, "_ecs_motion", None) is None:
+                    return original(self, cluster_str, task_str, reason)
+                m = task._ecs_motion
+                tasks.request_stop(task, engine.settings.pace(self.account_id), "UserInitiated", reason or "Task stopped by user")
+                if m.service is not None:
+                    engine.wake(m.service)
+                    scheduler.recount(m.service)
+                else:
+                    scheduler.recount_cluster(self, cluster.name)
+                return task
+
+        return wrapper
+
+    def list_tasks(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                bound = sig.bind(self, *args, **kwargs)
+                bound.apply_defaults()
+                named = dict(bound.arguments)
+                service_name = named.pop("service_name")
+                desired = named.pop("desiredStatus")
+                named.pop("self")
+                listed = original(self, **named, service_name=None, desiredStatus=None)
+                # ECS lists the tasks whose desired status is RUNNING unless asked otherwise, and
+                # filters by service (moto does neither).
+                listed = [t for t in listed if t.desired_status == (desired or "RUNNING")]
+                if service_name:
+                    listed = [t for t in listed if t.group == f"service:{service_name.split('/')[-1]}"]
+                return listed
+
+        return wrapper
+
+    def container_instances_change(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        def wrapper(self: Any, cluster_str: str, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                result = original(self, cluster_str, *args, **kwargs)
+                engine.wake_cluster(self, cluster_str.split("/")[-1])
+                return result
+
+        return wrapper
+
+    def health_for(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        def wrapper(self: Any, target: dict[str, Any], ec2_backend: Any) -> Any:
+            record = self.targets.get(target["Id"])
+            state = record.get(attachments.MARK) if record is not None else None
+            if state in attachments.HEALTH:
+                reason, description = attachments.HEALTH[state]
+                return FakeHealthStatus(record["Id"], record["Port"], self.health_check_port, state, reason, description)
+            return original(self, target, ec2_backend)
+
+        return wrapper
+
+    _wrap(EC2ContainerServiceBackend, "create_service", create_service)
+    _wrap(EC2ContainerServiceResponse, "create_service", create_service_response)
+    _wrap(EC2ContainerServiceBackend, "update_service", update_service)
+    _wrap(EC2ContainerServiceBackend, "delete_service", delete_service)
+    _wrap(EC2ContainerServiceBackend, "run_task", launches_tasks)
+    _wrap(EC2ContainerServiceBackend, "start_task", launches_tasks)
+    _wrap(EC2ContainerServiceBackend, "stop_task", stop_task)
+    _wrap(EC2ContainerServiceBackend, "list_tasks", list_tasks)
+    _wrap(EC2ContainerServiceBackend, "register_container_instance", container_instances_change)
+    _wrap(EC2ContainerServiceBackend, "deregister_container_instance", container_instances_change)
+    _wrap(FakeTargetGroup, "health_for", health_for)
