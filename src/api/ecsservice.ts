@@ -201,6 +201,12 @@ const status = statusSchema(
     deployments: Optional(List(deployment, "The service's deployments, newest first.")),
     events: Optional(List(Obj({ createdAt: Str("When."), message: Str("What ECS said.") }, "A service event."), "The last few service events from ECS.")),
     failedTaskDefinitionArn: Optional(Str("A revision whose rollout failed (circuit breaker); not retried until the spec or the revision changes.")),
+    rolloutDeployment: Optional(
+      Obj(
+        { id: Str("The deployment's id."), taskDefinition: Str("The revision it deploys.") },
+        "The deployment rolling out the spec's revision, remembered so that its failure is seen even after ECS has rolled it back and stopped listing it.",
+      ),
+    ),
     forceNewDeployment: Optional(Str("The forceNewDeployment value last acted upon.")),
   },
   "What the operator observed in AWS.",

@@ -22,7 +22,7 @@ import {
   type ObservedService,
   type ServiceDeps,
 } from "./mapping.js";
-import { rolloutVerdict } from "./rollout.js";
+import { rolloutDeploymentOf, rolloutVerdict } from "./rollout.js";
 
 /** DescribeServices takes at most ten services of one cluster per call. */
 const DESCRIBE_BATCH = 10;
@@ -83,10 +83,17 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
 
   const observedFrom = (obj: EcsService, deps: ServiceDeps, service: Service, forceNewDeployment: string | undefined): ObservedService => {
     const remembered = sameRevision(obj.status?.failedTaskDefinitionArn, deps.taskDefinition) ? obj.status?.failedTaskDefinitionArn : undefined;
-    const verdict = rolloutVerdict({ service, desiredTaskDefinition: deps.taskDefinition, ...(remembered ? { knownFailedTaskDefinition: remembered } : {}) });
+    const rolloutDeployment = rolloutDeploymentOf(service, deps.taskDefinition, obj.status?.rolloutDeployment);
+    const verdict = rolloutVerdict({
+      service,
+      desiredTaskDefinition: deps.taskDefinition,
+      ...(remembered ? { knownFailedTaskDefinition: remembered } : {}),
+      ...(rolloutDeployment ? { rolloutDeploymentId: rolloutDeployment.id } : {}),
+    });
     return {
       service,
       desiredTaskDefinition: deps.taskDefinition,
+      ...(rolloutDeployment ? { rolloutDeployment } : {}),
       ...(verdict.failedTaskDefinition ? { failedTaskDefinition: verdict.failedTaskDefinition } : {}),
       ...(forceNewDeployment !== undefined ? { forceNewDeployment } : {}),
     };
@@ -167,6 +174,7 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
         service: observed.service,
         desiredTaskDefinition: observed.desiredTaskDefinition,
         ...(observed.failedTaskDefinition ? { knownFailedTaskDefinition: observed.failedTaskDefinition } : {}),
+        ...(observed.rolloutDeployment ? { rolloutDeploymentId: observed.rolloutDeployment.id } : {}),
       }),
   };
 }

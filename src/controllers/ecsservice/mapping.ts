@@ -25,6 +25,8 @@ export interface ObservedService {
   desiredTaskDefinition: string;
   /** A revision whose rollout failed, remembered across reconciles (status). */
   failedTaskDefinition?: string;
+  /** The deployment rolling out the desired revision, remembered across reconciles (status). */
+  rolloutDeployment?: { id: string; taskDefinition: string };
   /** The forceNewDeployment value last acted upon (status). */
   forceNewDeployment?: string;
 }
@@ -250,6 +252,7 @@ export function serviceStatus(observed: ObservedService | undefined): EcsService
     })),
     events: (service.events ?? []).slice(0, EVENTS_KEPT).map((e) => ({ createdAt: e.createdAt ? new Date(e.createdAt).toISOString() : "", message: e.message ?? "" })),
     ...(observed.failedTaskDefinition ? { failedTaskDefinitionArn: observed.failedTaskDefinition } : {}),
+    ...(observed.rolloutDeployment ? { rolloutDeployment: observed.rolloutDeployment } : {}),
     ...(observed.forceNewDeployment !== undefined ? { forceNewDeployment: observed.forceNewDeployment } : {}),
   };
 }
