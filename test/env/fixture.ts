@@ -1,6 +1,7 @@
 // One integration test file's world, set up the same way everywhere: the shared stack, a Kubernetes
 // namespace and an AWS account of its own (so files run in parallel), clients for that account
 // through the counting proxy, and the operator as a process watching the namespace.
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { AwsClients } from "../../src/aws/clients.js";
 import type { ManagedObject } from "../../src/runtime/driver.js";
@@ -74,7 +75,13 @@ export function useTestEnvironment(prefix: string, options: TestEnvironmentOptio
   });
 
   afterAll(async () => {
-    await Promise.all([...running].map((op) => op.stop()));
+    // One that has not exited well after the operator's own shutdown limit (20 s) is killed: a
+    // shutdown that hangs (what operator-shutdown.test.ts looks for) must not hold the teardown.
+    await Promise.all(
+      [...running].map(async (op) => {
+        if ((await Promise.race([op.stop(), sleep(30_000, "hung" as const, { ref: false })])) === "hung") await op.kill();
+      }),
+    );
   });
 
   return env;

@@ -2,30 +2,25 @@ import { DescribeTaskDefinitionCommand, ListTaskDefinitionsCommand, RegisterTask
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { TaskDefinitionObject } from "../../src/api/taskdefinition.js";
 import { fromLowerTagList, UID_TAG } from "../../src/aws/tags.js";
 import { registerInput } from "../../src/controllers/taskdefinition/mapping.js";
-import { AwsProxyControl, callsTo, writeCalls } from "../env/aws-proxy-control.js";
-import { testAwsClients, uniqueAccountId } from "../env/aws.js";
-import { apply, createTestNamespace, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
-import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
+import { callsTo, writeCalls } from "../env/aws-proxy-control.js";
+import { useTestEnvironment } from "../env/fixture.js";
+import { apply, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
 import { repoRoot } from "../env/paths.js";
 
-const stack = inject("stack");
-const proxy = new AwsProxyControl(stack.awsEndpoint);
-const accountId = uniqueAccountId();
-const { ecs } = testAwsClients(stack, accountId);
 const RESYNC_SECONDS = 2;
-
-let namespace: string;
-let operator: OperatorProcess;
+const env = useTestEnvironment("taskdef", { resyncSeconds: RESYNC_SECONDS });
+const { stack, proxy, accountId } = env;
+const { ecs } = env.aws;
 
 type Spec = Record<string, unknown>;
 
 function manifest(name: string, spec: Spec): string {
-  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "TaskDefinition", metadata: { name, namespace }, spec });
+  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "TaskDefinition", metadata: { name, namespace: env.namespace }, spec });
 }
 
 const fargate = (image: string, extra: Spec = {}): Spec => ({
@@ -37,12 +32,12 @@ const fargate = (image: string, extra: Spec = {}): Spec => ({
   ...extra,
 });
 
-const get = (name: string) => getObject<TaskDefinitionObject>(stack, "taskdefinitions", namespace, name);
+const get = (name: string) => getObject<TaskDefinitionObject>(stack, "taskdefinitions", env.namespace, name);
 
 /** Ready for the current generation, at `revision` when given. */
 async function ready(name: string, revision?: number): Promise<TaskDefinitionObject> {
   return waitFor(`TaskDefinition ${name} Ready${revision === undefined ? "" : ` at revision ${revision}`}`, async () => {
-    const obj = await waitForCondition<TaskDefinitionObject>(stack, "taskdefinitions", namespace, name, { type: "Ready", status: "True" });
+    const obj = await waitForCondition<TaskDefinitionObject>(stack, "taskdefinitions", env.namespace, name, { type: "Ready", status: "True" });
     return revision === undefined || obj.status?.revision === revision ? obj : undefined;
   });
 }
@@ -58,17 +53,8 @@ async function activeRevisions(family: string): Promise<number[]> {
 }
 
 describe("TaskDefinition against kube-apiserver and moto", () => {
-  beforeAll(async () => {
-    namespace = await createTestNamespace(stack, "taskdef");
-    operator = await startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: RESYNC_SECONDS });
-  });
-
-  afterAll(async () => {
-    await operator.stop();
-  });
-
   it("registers revision 1, then revision 2 for a new image, and nothing more for a re-apply, a restart or a crash's leftover", async () => {
-    const family = `${namespace}_web`;
+    const family = `${env.namespace}_web`;
     apply(stack, manifest("web", fargate("httpd:2.4")));
     apply(stack, manifest("crashy", fargate("nginx:1.26")));
     const first = await ready("web", 1);
@@ -76,26 +62,26 @@ describe("TaskDefinition against kube-apiserver and moto", () => {
     expect(first.status?.arn).toBe(first.status?.taskDefinitionArn);
     const one = await describeRevision(family, 1);
     expect(one.taskDefinition?.status).toBe("ACTIVE");
-    expect(one.tags).toMatchObject({ [UID_TAG]: first.metadata.uid, "ecs-operator.dev/owner": `${namespace}/web`, "ecs-operator.dev/kind": "TaskDefinition" });
+    expect(one.tags).toMatchObject({ [UID_TAG]: first.metadata.uid, "ecs-operator.dev/owner": `${env.namespace}/web`, "ecs-operator.dev/kind": "TaskDefinition" });
 
     apply(stack, manifest("web", fargate("httpd:2.5")));
     const second = await ready("web", 2);
     expect(second.status).toMatchObject({ revision: 2, ownedRevisions: [1, 2], taskDefinitionArn: expect.stringMatching(/:2$/) as unknown });
     expect((await describeRevision(family, 2)).taskDefinition?.containerDefinitions?.[0]?.image).toBe("httpd:2.5");
     await ready("crashy", 1);
-    expect(kubectl(stack, ["get", "taskdefinitions", "-n", namespace])).toMatch(/web\s+True\s+Available\s+\S+_web\s+2/);
+    expect(kubectl(stack, ["get", "taskdefinitions", "-n", env.namespace])).toMatch(/web\s+True\s+Available\s+\S+_web\s+2/);
 
     // While the operator is down: the same manifest again, and a crash's leftover for "crashy" (a
     // revision of its new spec, registered and tagged as the operator would, whose status write
     // never happened).
-    await operator.stop();
+    await env.operator.stop();
     expect(apply(stack, manifest("web", fargate("httpd:2.5")))).toContain("unchanged");
     apply(stack, manifest("crashy", fargate("nginx:1.27")));
     const crashy = await get("crashy");
     if (!crashy) throw new Error("crashy vanished");
     await ecs.send(new RegisterTaskDefinitionCommand(registerInput(crashy)));
     await proxy.reset(accountId);
-    operator = await startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: RESYNC_SECONDS });
+    await env.startOperator();
 
     expect((await ready("crashy", 2)).status?.ownedRevisions).toEqual([1, 2]);
     await sleep(RESYNC_SECONDS * 1000 * 2.5);
@@ -107,7 +93,7 @@ describe("TaskDefinition against kube-apiserver and moto", () => {
   });
 
   it("keeps exactly the two newest of its own revisions with revisionHistoryLimit 2, and never touches a revision registered by someone else", async () => {
-    const family = `${namespace}_retained`;
+    const family = `${env.namespace}_retained`;
     const ci = { family, containerDefinitions: [{ name: "web", image: "httpd:ci", memory: 256 }], tags: [{ key: "pipeline", value: "ci" }] };
     await ecs.send(new RegisterTaskDefinitionCommand(ci));
     const images = ["a", "b", "c", "d", "e", "f"];
@@ -129,7 +115,7 @@ describe("TaskDefinition against kube-apiserver and moto", () => {
   });
 
   it("does not take a newer revision registered outside the operator as drift, even one with the same content", async () => {
-    const family = `${namespace}_web`;
+    const family = `${env.namespace}_web`;
     const web = await ready("web", 2);
     await ecs.send(new RegisterTaskDefinitionCommand({ ...registerInput(web), tags: [{ key: "registered-by", value: "console" }] }));
     await proxy.reset(accountId);
@@ -146,7 +132,7 @@ describe("TaskDefinition against kube-apiserver and moto", () => {
   ])("applies and registers the seed example %s", async (file, name) => {
     const text = readFileSync(join(repoRoot, "examples", file), "utf8");
     const example = parse(text) as { spec: { family: string; containerDefinitions: { name: string; image: string }[] } };
-    kubectl(stack, ["apply", "-n", namespace, "-f", "-"], text);
+    kubectl(stack, ["apply", "-n", env.namespace, "-f", "-"], text);
     const obj = await ready(name, 1);
     expect(obj.status?.family).toBe(example.spec.family);
     const registered = await describeRevision(example.spec.family, 1);
@@ -191,7 +177,7 @@ describe("TaskDefinition against kube-apiserver and moto", () => {
     const broken = { containerDefinitions: [{ name: "app", image: "httpd:2.4" }] };
     await proxy.reset(accountId);
     apply(stack, manifest("rejected", broken));
-    const failed = await waitForCondition<TaskDefinitionObject>(stack, "taskdefinitions", namespace, "rejected", { type: "Synced", status: "False", reason: "InvalidSpec" });
+    const failed = await waitForCondition<TaskDefinitionObject>(stack, "taskdefinitions", env.namespace, "rejected", { type: "Synced", status: "False", reason: "InvalidSpec" });
     expect(failed.status?.conditions?.find((c) => c.type === "Synced")?.message).toMatch(/RegisterTaskDefinition: ClientException: .*memory/);
     expect(failed.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
     await sleep(RESYNC_SECONDS * 1000 * 2.5);
@@ -209,23 +195,23 @@ describe("TaskDefinition against kube-apiserver and moto", () => {
     await ready("kept", 1);
     apply(stack, manifest("gone", fargate("httpd:2")));
     await ready("gone", 2);
-    kubectl(stack, ["delete", "taskdefinition", "gone", "kept", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    kubectl(stack, ["delete", "taskdefinition", "gone", "kept", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
     expect(await get("gone")).toBeUndefined();
     expect(await get("kept")).toBeUndefined();
-    expect(await activeRevisions(`${namespace}_gone`)).toEqual([]);
-    const inactive = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: `${namespace}_gone`, status: "INACTIVE" }));
+    expect(await activeRevisions(`${env.namespace}_gone`)).toEqual([]);
+    const inactive = await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: `${env.namespace}_gone`, status: "INACTIVE" }));
     expect(inactive.taskDefinitionArns).toEqual([]);
-    expect(await activeRevisions(`${namespace}_kept`)).toEqual([1]);
+    expect(await activeRevisions(`${env.namespace}_kept`)).toEqual([1]);
   });
 
   it("re-checks each object with at most one ListTaskDefinitions call and no DescribeTaskDefinition", async () => {
     await ready("web");
-    const objects = (JSON.parse(kubectl(stack, ["get", "taskdefinitions", "-n", namespace, "-o", "json"])) as { items: unknown[] }).items.length;
+    const objects = (JSON.parse(kubectl(stack, ["get", "taskdefinitions", "-n", env.namespace, "-o", "json"])) as { items: unknown[] }).items.length;
     await proxy.reset(accountId);
-    const reconcilesBefore = await operator.metric("ecs_operator_reconcile_total", { kind: "TaskDefinition" });
+    const reconcilesBefore = await env.operator.metric("ecs_operator_reconcile_total", { kind: "TaskDefinition" });
     await sleep(RESYNC_SECONDS * 1000 * 3);
     const counts = await proxy.counts(accountId);
-    const reconciles = (await operator.metric("ecs_operator_reconcile_total", { kind: "TaskDefinition" })) - reconcilesBefore;
+    const reconciles = (await env.operator.metric("ecs_operator_reconcile_total", { kind: "TaskDefinition" })) - reconcilesBefore;
     expect(reconciles).toBeGreaterThanOrEqual(objects * 2);
     expect(callsTo(counts, "ecs:DescribeTaskDefinition")).toBe(0);
     expect(writeCalls(counts)).toBe(0);
