@@ -12,7 +12,7 @@ const { stack, proxy, accountId } = env;
 
 describe("the operator process", () => {
   afterAll(async () => {
-    await proxy.reset(accountId);
+    await proxy.clearFaults(accountId);
   });
 
   it("reports itself as the one reconciling when leader election is off", async () => {
