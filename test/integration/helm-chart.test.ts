@@ -50,7 +50,7 @@ describe("the Helm chart", () => {
     expect(pod.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
     expect(pod.template.spec.containers[0]?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
     expect(pod.template.spec.containers[0]?.env).toContainEqual({ name: "ECS_OPERATOR_LEADER_ELECTION", value: "true" });
-    expect(docs.map((d) => d.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"]);
+    expect(docs.map((d) => d.kind).sort()).toEqual(["ClusterRole", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"]);
   });
 
   it("renders tricky values: namespaced Roles per watched namespace, a ServiceMonitor, IRSA, an endpoint", () => {
@@ -65,7 +65,14 @@ describe("the Helm chart", () => {
       "--set", "aws.rateOverrides.ecs:taskdefinition-modify.burst=20",
     ]);
     expect(docs.filter((d) => d.kind === "Role").map((d) => d.metadata.namespace).sort()).toEqual(["team-a", "team-b"]);
-    expect(docs.some((d) => d.kind === "ClusterRole")).toBe(false);
+    // At cluster scope only the grants: read AwsAccounts (and write their status) and namespaces.
+    const clusterRoles = docs.filter((d) => d.kind === "ClusterRole") as unknown as { rules: { resources: string[]; verbs: string[] }[] }[];
+    expect(clusterRoles).toHaveLength(1);
+    expect(clusterRoles[0]?.rules.map((r) => [r.resources, r.verbs])).toEqual([
+      [["awsaccounts"], ["get", "list", "watch"]],
+      [["awsaccounts/status"], ["get", "patch", "update"]],
+      [["namespaces"], ["get", "list", "watch"]],
+    ]);
     expect(docs.some((d) => d.kind === "ServiceMonitor")).toBe(true);
     expect(JSON.stringify(docs.find((d) => d.kind === "ServiceAccount"))).toContain("role/ecs-operator");
     expect(JSON.stringify(docs.find((d) => d.kind === "Deployment"))).toContain("http://localstack:4566");
