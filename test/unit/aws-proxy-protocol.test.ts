@@ -163,7 +163,7 @@ describe("ProxyState", () => {
     state.addFault({ kind: "latency", latencyMs: 50 });
     state.addFault({ kind: "latency", latencyMs: 25, operations: ["DeleteService"] });
     state.addFault({ kind: "error503", operations: ["ecs:*"] });
-    expect(state.decide(call("DeleteService"))).toEqual({ latencyMs: 75, action: "error503" });
+    expect(state.decide(call("DeleteService"))).toEqual({ latencyMs: 75, answerDelayMs: 0, action: "error503" });
   });
 
   it("makes fault rates reproducible from the seed", () => {
