@@ -76,7 +76,22 @@ export function needsBodyToIdentify(headers: http.IncomingHttpHeaders): boolean 
  * `assumed` knows the account of temporary keys that STS AssumeRole handed out through this proxy
  * (the role's account): moto keeps those accounts apart by key, and counts follow them.
  */
-export function identifyCall(headers: http.IncomingHttpHeaders, url: string, body?: string, assumed?: (accessKeyId: string) => string | undefined): CallIdentity {
+/**
+ * REST protocols name the operation by method and path. EventBridge Scheduler's routes, the only
+ * REST service the operator calls: /schedules/{name}, /schedule-groups/{name}, /tags/{arn}.
+ */
+export function restOperation(service: string | undefined, method: string | undefined, url: string): string | undefined {
+  if (service !== "scheduler" || method === undefined) return undefined;
+  const [, collection = "", name] = new URL(url, "http://proxy").pathname.split("/");
+  const verbs: Record<string, Record<string, string>> = {
+    schedules: { GET: name ? "GetSchedule" : "ListSchedules", POST: "CreateSchedule", PUT: "UpdateSchedule", DELETE: "DeleteSchedule" },
+    "schedule-groups": { GET: name ? "GetScheduleGroup" : "ListScheduleGroups", POST: "CreateScheduleGroup", DELETE: "DeleteScheduleGroup" },
+    tags: { GET: "ListTagsForResource", POST: "TagResource", DELETE: "UntagResource" },
+  };
+  return verbs[collection]?.[method];
+}
+
+export function identifyCall(headers: http.IncomingHttpHeaders, url: string, body?: string, assumed?: (accessKeyId: string) => string | undefined, method?: string): CallIdentity {
   const scope = credentialScope(header(headers.authorization), url);
   const accessKeyId = scope?.accessKeyId;
   const accountId = accessKeyId === undefined ? DEFAULT_ACCOUNT_ID : /^\d{12}$/.test(accessKeyId) ? accessKeyId : (assumed?.(accessKeyId) ?? DEFAULT_ACCOUNT_ID);
@@ -109,7 +124,7 @@ export function identifyCall(headers: http.IncomingHttpHeaders, url: string, bod
       ...(version === undefined ? {} : { queryVersion: version }),
     };
   }
-  return { ...base, protocol: "other", service: scope?.service ?? "unknown", operation: "Unknown" };
+  return { ...base, protocol: "other", service: scope?.service ?? "unknown", operation: restOperation(scope?.service, method, url) ?? "Unknown" };
 }
 
 export type ErrorFault = "throttle" | "error500" | "error503" | "expiredToken";
@@ -526,7 +541,7 @@ async function handleCall(
   res: http.ServerResponse,
 ): Promise<void> {
   const body = needsBodyToIdentify(req.headers) ? await readBody(req) : undefined;
-  const call = identifyCall(req.headers, req.url ?? "/", body?.toString("utf8"), (key) => state.assumedAccount(key));
+  const call = identifyCall(req.headers, req.url ?? "/", body?.toString("utf8"), (key) => state.assumedAccount(key), req.method);
   state.logCall(call);
   if (state.expired(call.accessKeyId)) {
     state.record(call, "injected");
