@@ -47,7 +47,7 @@ describe("EcsSchedule: an EventBridge Scheduler schedule that runs a task, like 
     expect(got).toMatchObject({ State: "ENABLED", ScheduleExpression: "cron(0 2 * * ? *)", ScheduleExpressionTimezone: "Europe/Paris" });
     expect(got.Target?.EcsParameters?.TaskDefinitionArn).toMatch(new RegExp(`task-definition/report-${env.namespace}:1$`));
     expect(got.Target?.Arn).toMatch(new RegExp(`:cluster/${env.namespace}_main$`));
-    expect(got.Description).toContain(`ecs-operator.dev/uid=${ready.metadata.uid ?? ""}`);
+    expect(got.Description).toContain(`ecs-operator.dev/uid=${ready.metadata.uid}`);
     expect(ready.status).toMatchObject({ state: "ENABLED", groupName: group(), scheduleName: "nightly", arn: got.Arn });
     // 02:00 in Paris is 01:00 or 00:00 UTC, within the next day.
     const next = Date.parse(ready.status?.nextRunTime ?? "");

@@ -77,7 +77,7 @@ describe("EcsTask: one run of a task definition, like a Job", () => {
     expect(failed.status?.stoppedReason).toContain("essential container app exited with code 1");
     expect(conditionOf(failed, "Ready")).toMatchObject({ status: "False", reason: "TaskFailed" });
     expect(callsTo(await proxy.counts(accountId), "ecs:RunTask")).toBe(3);
-    expect(await tasksStartedBy(failed.metadata.uid ?? "")).toHaveLength(3);
+    expect(await tasksStartedBy(failed.metadata.uid)).toHaveLength(3);
     const warnings = (await eventsFor(stack, env.namespace, "retried")).filter((e) => e.type === "Warning");
     expect(warnings.map((e) => e.reason)).toEqual(["TaskFailed"]);
   });
@@ -96,7 +96,7 @@ describe("EcsTask: one run of a task definition, like a Job", () => {
     expect(done.status?.phase).toBe("Succeeded");
     // Found again by startedBy and its tags: one RunTask in all, one task in ECS.
     expect(callsTo(await proxy.counts(accountId), "ecs:RunTask")).toBe(1);
-    expect(await tasksStartedBy(done.metadata.uid ?? "")).toHaveLength(1);
+    expect(await tasksStartedBy(done.metadata.uid)).toHaveLength(1);
   });
 
   it("deleting a running task stops it (StopTask), and the finalizer goes only once it is STOPPED", async () => {
