@@ -5,6 +5,8 @@ import { cloudMapNamespaceKind } from "../api/cloudmapnamespace.js";
 import { cloudMapServiceKind } from "../api/cloudmapservice.js";
 import { ecsClusterKind } from "../api/ecscluster.js";
 import { ecsServiceKind } from "../api/ecsservice.js";
+import { ecsScheduleKind } from "../api/ecsschedule.js";
+import { ecsTaskKind } from "../api/ecstask.js";
 import { kinds } from "../api/index.js";
 import { listenerRuleKind } from "../api/listenerrule.js";
 import { targetGroupKind } from "../api/targetgroup.js";
@@ -21,6 +23,10 @@ import { ruleReferences } from "./listenerrule/mapping.js";
 import { listenerRuleDriver } from "./listenerrule/driver.js";
 import { targetGroupDriver } from "./targetgroup/driver.js";
 import { taskDefinitionDriver } from "./taskdefinition/driver.js";
+import { ecsTaskDriver } from "./ecstask/driver.js";
+import { taskReferences } from "./ecstask/mapping.js";
+import { ecsScheduleDriver } from "./ecsschedule/driver.js";
+import { scheduleReferences } from "./ecsschedule/mapping.js";
 
 /** Operator settings a driver may tune itself by. */
 export interface DriverSettings {
@@ -76,6 +82,8 @@ const byKind: Record<string, KindRegistration> = {
   CloudMapNamespace: register(cloudMapNamespaceKind, UNREFERENCED.references, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
   CloudMapService: register(cloudMapServiceKind, cloudMapServiceReferences, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
   EcsService: register(ecsServiceKind, serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, lookup, settings)),
+  EcsTask: register(ecsTaskKind, taskReferences, ({ clients, settings }) => ecsTaskDriver(clients.ecs, settings)),
+  EcsSchedule: register(ecsScheduleKind, scheduleReferences, ({ clients, settings }) => ecsScheduleDriver(clients.scheduler, clients.ecs, settings)),
 };
 
 /**

@@ -61,7 +61,7 @@ export async function sendRequest(kubeConfig: KubeConfig, url: URL, init: { meth
 export type PatchType = "application/json-patch+json" | "application/merge-patch+json";
 
 export interface KubeRequest {
-  method: "GET" | "POST" | "PUT" | "PATCH";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** The API path, e.g. /apis/coordination.k8s.io/v1/namespaces/ns/leases/name. */
   path: string;
   body?: unknown;
@@ -83,7 +83,7 @@ export function kubeClient(kubeConfig: KubeConfig, options: { timeoutMs?: number
       const server = kubeConfig.getCurrentCluster()?.server;
       if (!server) throw new Error("the kubeconfig has no current cluster");
       const url = new URL(server.replace(/\/+$/, "") + req.path);
-      if (req.method !== "GET") url.searchParams.set("fieldManager", FIELD_MANAGER);
+      if (req.method !== "GET" && req.method !== "DELETE") url.searchParams.set("fieldManager", FIELD_MANAGER);
       // Bounded, and abandoned with the reconcile it belongs to (shutdown, lost lease).
       const { signal, dispose } = deadline(currentSignal(), req.timeoutMs ?? timeoutMs);
       try {

@@ -15,6 +15,12 @@ export interface FaultRule {
   accountId?: string;
   /** Delay for `latency` rules. */
   latencyMs?: number;
+  /**
+   * A `latency` rule that holds the answer instead of the request: the call reaches moto and is
+   * carried out (counted `ok`), and the caller hears of it latencyMs later, or never if it dies
+   * meanwhile (a crash between a create and the write that records it).
+   */
+  afterForward?: boolean;
   /** Apply at most this many times, then the rule is removed. */
   remaining?: number;
 }

@@ -99,3 +99,25 @@ def test_moto_internals_the_layer_relies_on_are_there() -> None:
     assert compat.problems() == []
     assert moto.__version__ == compat.VERIFIED_WITH, "moto was upgraded: re-verify test/env/ecs_motion against it, then update compat.VERIFIED_WITH"
     assert ecs_motion.install() is ecs_motion.ENGINE
+
+
+def test_run_task_on_an_ec2_cluster_without_instances_runs_as_on_a_capacity_provider_with_room(world: World) -> None:
+    td = world.task_definition("batch", awsvpc=False, containers=[{"name": "main", "image": "batch:1", "memory": 128}])
+    started = world.ecs.run_task(cluster=world.cluster, taskDefinition=td, launchType="EC2", startedBy="job-1", count=2)["tasks"]
+    assert [t["lastStatus"] for t in started] == ["PROVISIONING", "PROVISIONING"]
+    assert {t["launchType"] for t in started} == {"EC2"}
+    world.until("stopped", lambda: {t["lastStatus"] for t in world.ecs.describe_tasks(cluster=world.cluster, tasks=[t["taskArn"] for t in started])["tasks"]} == {"STOPPED"}, limit=40)
+    # ListTasks finds them by startedBy, among the stopped ones once they stopped.
+    assert world.ecs.list_tasks(cluster=world.cluster, startedBy="job-1")["taskArns"] == []
+    assert sorted(world.ecs.list_tasks(cluster=world.cluster, startedBy="job-1", desiredStatus="STOPPED")["taskArns"]) == sorted(t["taskArn"] for t in started)
+    assert world.ecs.list_tasks(cluster=world.cluster, startedBy="job-2", desiredStatus="STOPPED")["taskArns"] == []
+
+
+def test_run_task_with_a_client_token_already_used_answers_with_the_first_tasks(world: World) -> None:
+    td = world.task_definition("once", awsvpc=False, containers=[{"name": "main", "image": "once:1", "memory": 128}])
+    first = world.ecs.run_task(cluster=world.cluster, taskDefinition=td, launchType="EC2", clientToken="token-a")["tasks"]
+    again = world.ecs.run_task(cluster=world.cluster, taskDefinition=td, launchType="EC2", clientToken="token-a")["tasks"]
+    other = world.ecs.run_task(cluster=world.cluster, taskDefinition=td, launchType="EC2", clientToken="token-b")["tasks"]
+    assert [t["taskArn"] for t in again] == [t["taskArn"] for t in first]
+    assert other[0]["taskArn"] != first[0]["taskArn"]
+    assert len(world.ecs.list_tasks(cluster=world.cluster)["taskArns"]) == 2

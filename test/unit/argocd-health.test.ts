@@ -208,6 +208,9 @@ describe("Argo CD health (docs/argocd/health.lua)", () => {
       InvalidSpec: "Degraded",
       ConflictExistingResource: "Degraded",
       NotFound: "Degraded",
+      TaskRunning: "Progressing",
+      TaskSucceeded: "Progressing",
+      TaskFailed: "Degraded",
     };
     for (const [reason, status] of Object.entries(expected)) {
       expect(argoHealth(object(current(condition("Ready", "False", reason, "m"), syncedTrue))).status, `Ready=False ${reason}`).toBe(status);

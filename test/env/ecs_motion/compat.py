@@ -33,7 +33,8 @@ def problems() -> list[str]:
         "create_service": ["self", "cluster_str", "service_name", "desired_count"],
         "update_service": ["self", "service_properties"],
         "delete_service": ["self", "cluster_name", "service_name", "force"],
-        "run_task": ["self", "cluster_str", "task_definition_str", "count"],
+        "run_task": ["self", "cluster_str", "task_definition_str", "count", "overrides", "started_by", "tags", "launch_type", "networking_configuration", "group", "platform_version", "capacity_provider_strategy"],
+        "_calculate_task_resource_requirements": ["task_definition"],
         "start_task": ["self", "cluster_str", "task_definition_str", "container_instances"],
         "stop_task": ["self", "cluster_str", "task_str", "reason"],
         "list_tasks": ["self", "cluster_str", "container_instance", "family", "started_by", "service_name", "desiredStatus"],
@@ -46,10 +47,13 @@ def problems() -> list[str]:
         "update_container_instance_resources": ["self", "container_instance", "task_resources", "removing"],
     }.items():
         fn = getattr(backend, name, None)
-        fn = getattr(fn, "__wrapped__", fn)
+        while hasattr(fn, "__wrapped__"):
+            fn = fn.__wrapped__
         expect(f"EC2ContainerServiceBackend.{name}({', '.join(head)}, ...)", fn is not None and _params(fn)[: len(head)] == head)
-    handler = getattr(EC2ContainerServiceResponse.create_service, "__wrapped__", EC2ContainerServiceResponse.create_service)
-    expect("EC2ContainerServiceResponse.create_service(self) reading its params with _get_param", _params(handler) == ["self"] and "_get_param" in inspect.getsource(handler))
+    for name in ("create_service", "run_task"):
+        handler = getattr(EC2ContainerServiceResponse, name)
+        handler = getattr(handler, "__wrapped__", handler)
+        expect(f"EC2ContainerServiceResponse.{name}(self) reading its params with _get_param", _params(handler) == ["self"] and "_get_param" in inspect.getsource(handler))
     expect(
         "Task(cluster, task_definition, container_instance_arn, resource_requirements, backend, group, launch_type, overrides, started_by, tags, networking_configuration, platform_version, capacity_provider_name)",
         _params(Task.__init__)

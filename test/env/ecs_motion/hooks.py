@@ -7,7 +7,8 @@ from __future__ import annotations
 import inspect
 from typing import Any, Callable
 
-from moto.ecs.models import EC2ContainerServiceBackend
+from moto.core.responses import ActionResult
+from moto.ecs.models import EC2ContainerServiceBackend, Task
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
 from moto.moto_api import state_manager
@@ -25,6 +26,35 @@ TASK_MODEL = "ecs::task"
 NEVER = {"progression": "manual", "times": 2**62}
 
 _installed: Engine | None = None
+
+# RunTask's client tokens, as ECS keeps them (per account, region and cluster): a repeat of a
+# request answers with the tasks the first one started, never new ones (moto ignores the token).
+_run_task_tokens: dict[tuple[str, str, str, str], list[str]] = {}
+
+
+def _run_without_instances(backend: Any, cluster: Any, task_definition: Any, count: int, *, overrides: Any, started_by: str, tags: Any, launch_type: str, network: Any, group: str | None, platform_version: str | None, provider: str | None) -> list[Any]:
+    """RunTask on an EC2 cluster without container instances, which stands for a capacity provider
+    that always finds room (as for services); moto itself raises for it."""
+    launched = []
+    for _ in range(count):
+        task = Task(
+            cluster,
+            task_definition,
+            None,
+            backend._calculate_task_resource_requirements(task_definition),
+            backend=backend,
+            group=group or f"family:{task_definition.family}",
+            launch_type=launch_type,
+            overrides=overrides or {},
+            started_by=started_by or "",
+            tags=tags or [],
+            networking_configuration=network,
+            platform_version=platform_version,
+            capacity_provider_name=provider,
+        )
+        backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
+        launched.append(task)
+    return launched
 
 
 def simulated(service: Any) -> bool:
@@ -125,6 +155,55 @@ def install(engine: Engine) -> None:
 
         return wrapper
 
+    def run_task(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with lock:
+                bound = sig.bind(self, *args, **kwargs)
+                bound.apply_defaults()
+                a = bound.arguments
+                cluster = self._get_cluster(a["cluster_str"])
+                launch_type = a.get("launch_type")
+                strategy = a.get("capacity_provider_strategy") or (None if launch_type else cluster.default_capacity_provider_strategy)
+                provider = strategy[0]["capacityProvider"] if strategy else None
+                fargate = launch_type == "FARGATE" or provider in tasks.FARGATE_PROVIDERS
+                if fargate or self.container_instances.get(cluster.name) or (launch_type and launch_type not in ("EC2", "EXTERNAL")) or (launch_type and strategy):
+                    return original(self, *args, **kwargs)
+                return _run_without_instances(
+                    self,
+                    cluster,
+                    self.describe_task_definition(a["task_definition_str"]),
+                    a["count"],
+                    overrides=a.get("overrides"),
+                    started_by=a.get("started_by") or "",
+                    tags=a.get("tags"),
+                    launch_type=launch_type or "",
+                    network=a.get("networking_configuration"),
+                    group=a.get("group"),
+                    platform_version=a.get("platform_version"),
+                    provider=provider,
+                )
+
+        return wrapper
+
+    def run_task_response(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
+        def wrapper(self: Any) -> Any:
+            with lock:
+                token = self._get_param("clientToken")
+                if not token:
+                    return original(self)
+                backend = self.ecs_backend
+                cluster = backend._get_cluster(self._get_param("cluster", "default")).name
+                key = (backend.account_id, backend.region_name, cluster, token)
+                if key in _run_task_tokens:
+                    known = backend.tasks.get(cluster, {})
+                    return ActionResult({"tasks": [known[arn] for arn in _run_task_tokens[key] if arn in known], "failures": []})
+                before = set(backend.tasks.get(cluster, {}))
+                result = original(self)
+                _run_task_tokens[key] = [arn for arn in backend.tasks.get(cluster, {}) if arn not in before]
+                return result
+
+        return wrapper
+
     def stop_task(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
         def wrapper(self: Any, cluster_str: str, task_str: str, reason: str) -> Any:
             with lock:
@@ -187,6 +266,8 @@ def install(engine: Engine) -> None:
     _wrap(EC2ContainerServiceResponse, "create_service", create_service_response)
     _wrap(EC2ContainerServiceBackend, "update_service", update_service)
     _wrap(EC2ContainerServiceBackend, "delete_service", delete_service)
+    _wrap(EC2ContainerServiceBackend, "run_task", run_task)
+    _wrap(EC2ContainerServiceResponse, "run_task", run_task_response)
     _wrap(EC2ContainerServiceBackend, "run_task", launches_tasks)
     _wrap(EC2ContainerServiceBackend, "start_task", launches_tasks)
     _wrap(EC2ContainerServiceBackend, "stop_task", stop_task)
