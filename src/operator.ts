@@ -37,7 +37,8 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
   else kubeConfig.loadFromDefault();
   reuseConnections(kubeConfig);
 
-  const metrics = createMetrics();
+  // Read at scrape time; `controllers` is filled once this replica leads.
+  const metrics = createMetrics({ cachedObjects: () => [...controllers.values()].map((c) => ({ kind: c.kind, objects: c.list() })) });
   const clients = createAwsClients({ region: config.region, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) });
   const observe = ({ service, operation, outcome }: { service: string; operation: string; outcome: "success" | "error" | "throttled" }): void => {
     metrics.awsCallsTotal.inc({ service, operation, outcome });
