@@ -13,7 +13,7 @@ import { kubeClient } from "./runtime/kube-client.js";
 import { reuseConnections } from "./runtime/kube-connections.js";
 import { startHttpServer } from "./runtime/http.js";
 import { startLeaderElection } from "./runtime/leader.js";
-import { createMetrics } from "./runtime/metrics.js";
+import { countAwsCall, createMetrics } from "./runtime/metrics.js";
 import { referencedObjects, ReferenceIndex, referrersCanSee, statusFieldsChanged, statusFieldsReadFrom, type Lookup, type ObjectRef } from "./runtime/references.js";
 
 /** How long reconciles in flight get to finish on shutdown before they are cancelled. */
@@ -40,8 +40,8 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
   // Read at scrape time; `controllers` is filled once this replica leads.
   const metrics = createMetrics({ cachedObjects: () => [...controllers.values()].map((c) => ({ kind: c.kind, objects: c.list() })) });
   const clients = createAwsClients({ region: config.region, ...(config.awsEndpoint ? { endpoint: config.awsEndpoint } : {}) });
-  const observe = ({ service, operation, outcome }: { service: string; operation: string; outcome: "success" | "error" | "throttled" }): void => {
-    metrics.awsCallsTotal.inc({ service, operation, outcome });
+  const observe = (call: { service: string; operation: string; outcome: "success" | "error" | "throttled" }): void => {
+    countAwsCall(metrics, call);
   };
   // Gentle with AWS (docs/design.md, promise 8): every call waits for a token of its API class, below AWS's rates.
   const rates = config.awsRates;

@@ -1,8 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { ErrorClass } from "./errors.js";
 import type { Condition } from "./object.js";
 
-export type ReconcileResult = "success" | "waiting" | "error";
-export type AwsCallOutcome = "success" | "error" | "throttled";
+const RECONCILE_RESULTS = ["success", "waiting", "error"] as const;
+export type ReconcileResult = (typeof RECONCILE_RESULTS)[number];
+const AWS_CALL_OUTCOMES = ["success", "error", "throttled"] as const;
+export type AwsCallOutcome = (typeof AWS_CALL_OUTCOMES)[number];
+const ERROR_CLASSES: readonly ErrorClass[] = ["terminal", "retryable", "throttled"];
 
 /** The operator's metrics, as typed handles so that callers never look a metric up by name. */
 export interface Metrics {
@@ -26,6 +30,28 @@ export interface Metrics {
   /** Objects by namespace, kind and the state of their Ready and Synced conditions, counted from
    * the informer caches at each scrape (see {@link countObjects}). */
   readonly objects: Gauge<"namespace" | "kind" | "condition" | "status" | "reason">;
+}
+
+/**
+ * Puts a kind's counters at 0 before anything happens. A labelled series appears only when first
+ * set, and rate() and increase() need a sample before a change to see it: without this the first
+ * error of a kind (or the first watch restart) would never show on a dashboard or in an alert.
+ */
+export function startCountingKind(metrics: Metrics, kind: string, resource: string): void {
+  for (const result of RECONCILE_RESULTS) metrics.reconcileTotal.inc({ kind, result }, 0);
+  for (const errorClass of ERROR_CLASSES) metrics.reconcileErrorsTotal.inc({ kind, class: errorClass }, 0);
+  metrics.statusWritesTotal.inc({ kind }, 0);
+  metrics.workqueueRetriesTotal.inc({ kind }, 0);
+  metrics.workqueueDepth.set({ kind }, 0);
+  metrics.watchRestartsTotal.inc({ resource }, 0);
+}
+
+/** Counts one AWS call attempt; an operation's first call puts its other outcomes at 0, for the
+ * same reason as {@link startCountingKind}. */
+export function countAwsCall(metrics: Metrics, call: { service: string; operation: string; outcome: AwsCallOutcome }): void {
+  const { service, operation, outcome } = call;
+  for (const other of AWS_CALL_OUTCOMES) metrics.awsCallsTotal.inc({ service, operation, outcome: other }, 0);
+  metrics.awsCallsTotal.inc({ service, operation, outcome });
 }
 
 /** An object as the metrics read it from an informer cache: only what the conditions gauge needs. */

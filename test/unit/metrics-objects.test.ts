@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countObjects, createMetrics, OUTDATED, UNRECONCILED, type CachedKind, type CachedObject } from "../../src/runtime/metrics.js";
+import { countAwsCall, countObjects, createMetrics, OUTDATED, UNRECONCILED, type CachedKind, type CachedObject, startCountingKind } from "../../src/runtime/metrics.js";
 import type { Condition } from "../../src/runtime/object.js";
 import { sumSamples } from "../env/operator-process.js";
 
@@ -70,5 +70,32 @@ describe("the objects gauge (ecs_operator_objects)", () => {
     for (const name of ["ecs_operator_reconcile_total", "ecs_operator_reconcile_errors_total", "ecs_operator_reconcile_duration_seconds", "ecs_operator_workqueue_depth", "ecs_operator_aws_calls_total", "ecs_operator_leader", "ecs_operator_watch_restarts_total", "process_resident_memory_bytes"]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
+  });
+});
+
+describe("counters that exist before their first event", () => {
+  it("puts a kind's counters at 0 when its controller starts, so that rate() sees the first error and the first watch restart", async () => {
+    const metrics = createMetrics();
+    startCountingKind(metrics, "EcsService", "ecsservices");
+    const text = await metrics.registry.metrics();
+    for (const series of [
+      'ecs_operator_reconcile_total{kind="EcsService",result="error"} 0',
+      'ecs_operator_reconcile_errors_total{kind="EcsService",class="terminal"} 0',
+      'ecs_operator_reconcile_errors_total{kind="EcsService",class="throttled"} 0',
+      'ecs_operator_workqueue_retries_total{kind="EcsService"} 0',
+      'ecs_operator_watch_restarts_total{resource="ecsservices"} 0',
+    ]) {
+      expect(text).toContain(series);
+    }
+  });
+
+  it("counts an AWS call and puts the operation's other outcomes at 0", async () => {
+    const metrics = createMetrics();
+    countAwsCall(metrics, { service: "ecs", operation: "RegisterTaskDefinition", outcome: "success" });
+    countAwsCall(metrics, { service: "ecs", operation: "RegisterTaskDefinition", outcome: "success" });
+    const text = await metrics.registry.metrics();
+    expect(sumSamples(text, "ecs_operator_aws_calls_total", { operation: "RegisterTaskDefinition", outcome: "success" })).toBe(2);
+    expect(text).toContain('ecs_operator_aws_calls_total{service="ecs",operation="RegisterTaskDefinition",outcome="error"} 0');
+    expect(text).toContain('ecs_operator_aws_calls_total{service="ecs",operation="RegisterTaskDefinition",outcome="throttled"} 0');
   });
 });
