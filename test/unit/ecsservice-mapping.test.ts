@@ -110,6 +110,7 @@ describe("EcsService mapping", () => {
     const events = Array.from({ length: 8 }, (_, i) => ({ createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)), message: `e${String(i)}` }));
     const status = serviceStatus({ service: { ...asAwsReports(svc({})), taskDefinition: td2, events, deployments: [{ id: "d", status: "PRIMARY", taskDefinition: td2, rolloutState: "COMPLETED", runningCount: 1, desiredCount: 1 }] }, desiredTaskDefinition: td2 });
     expect(status).toMatchObject({ taskDefinitionArn: td2, taskDefinitionRevision: 2, rolloutState: "COMPLETED", desiredCount: 1 });
-    expect(status.events?.map((e) => e.message)).toEqual(["e0", "e1", "e2", "e3", "e4"]);
+    expect(status.serviceEvents?.map((e) => e.message)).toEqual(["e0", "e1", "e2", "e3", "e4"]);
+    expect(status).not.toHaveProperty("events");
   });
 });

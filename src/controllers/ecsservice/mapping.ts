@@ -248,7 +248,7 @@ export function serviceStatus(observed: ObservedService | undefined): EcsService
       failedTasks: d.failedTasks ?? 0,
       ...(d.updatedAt ? { updatedAt: new Date(d.updatedAt).toISOString() } : {}),
     })),
-    events: (service.events ?? []).slice(0, EVENTS_KEPT).map((e) => ({ createdAt: e.createdAt ? new Date(e.createdAt).toISOString() : "", message: e.message ?? "" })),
+    serviceEvents: (service.events ?? []).slice(0, EVENTS_KEPT).map((e) => ({ createdAt: e.createdAt ? new Date(e.createdAt).toISOString() : "", message: e.message ?? "" })),
     ...(observed.failedTaskDefinition ? { failedTaskDefinitionArn: observed.failedTaskDefinition } : {}),
     ...(observed.forceNewDeployment !== undefined ? { forceNewDeployment: observed.forceNewDeployment } : {}),
   };
