@@ -2,6 +2,7 @@ import type { Service } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import type { EcsService } from "../../src/api/ecsservice.js";
 import { sameRevision } from "../../src/aws/task-definition-revisions.js";
+import { revisionName } from "../../src/aws/task-definition-revisions.js";
 import { clientToken, createServiceInput, describeDiff, diffService, serviceStatus, type ServiceDeps } from "../../src/controllers/ecsservice/mapping.js";
 
 const td1 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
@@ -66,6 +67,10 @@ describe("EcsService mapping", () => {
     const obj = svc({ desiredCount: 2 });
     const diff = diffService(obj, { ...deps, taskDefinition: td2 }, { service: { ...asAwsReports(obj), desiredCount: 5 }, desiredTaskDefinition: td2 });
     expect(diff.update).toEqual({ taskDefinition: td2, desiredCount: 2 });
+    // The Updated Event names revisions as people say them, not as ARNs.
+    const described = describeDiff(diff);
+    expect(described).toContainEqual(`taskDefinition from ${revisionName(td1)} to ${revisionName(td2)}`);
+    expect(described.join("; ")).not.toContain("arn:");
   });
 
   it("does not push a revision whose rollout failed again", () => {
