@@ -49,9 +49,11 @@ test: lint typecheck test-unit test-motion test-integration
 test-reliability: prepare
 	npx vitest run --project reliability
 
+# Every generated file: the CRDs (and the chart's copy), Argo CD's config, the Grafana dashboard.
 crds: deps
 	$(TSX) scripts/gen-crds.ts
 	$(TSX) scripts/gen-argocd.ts
+	$(TSX) scripts/gen-dashboard.ts
 
 build: deps
 	npx tsc -p tsconfig.build.json

@@ -16,7 +16,7 @@ import { kubeClient } from "./runtime/kube-client.js";
 import { reuseConnections } from "./runtime/kube-connections.js";
 import { startHttpServer } from "./runtime/http.js";
 import { startLeaderElection } from "./runtime/leader.js";
-import { createMetrics } from "./runtime/metrics.js";
+import { countAwsCall, createMetrics } from "./runtime/metrics.js";
 import { referencedObjects, ReferenceIndex, referrersCanSee, statusFieldsChanged, statusFieldsReadFrom, type Lookup, type ObjectRef, type ReferenceFields } from "./runtime/references.js";
 
 /** How long reconciles in flight get to finish on shutdown before they are cancelled. */
@@ -40,9 +40,10 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
   else kubeConfig.loadFromDefault();
   reuseConnections(kubeConfig);
 
-  const metrics = createMetrics();
-  const observe: AwsCallObserver = ({ service, operation, outcome }) => {
-    metrics.awsCallsTotal.inc({ service, operation, outcome });
+  // Read at scrape time; `controllers` is filled once this replica leads.
+  const metrics = createMetrics({ cachedObjects: () => [...controllers.values()].map((c) => ({ kind: c.kind, objects: c.list() })) });
+  const observe: AwsCallObserver = (call) => {
+    countAwsCall(metrics, call);
   };
   const awsEndpoint = config.awsEndpoint ? { endpoint: config.awsEndpoint } : {};
   // The operator's own identity: who it is, and the roles it assumes in granted accounts.

@@ -83,7 +83,15 @@ const spec = specSchema(
           ),
         },
         "Rolling update limits, circuit breaker and alarms.",
-        { validations: [{ rule: "!has(self.minimumHealthyPercent) || !has(self.maximumPercent) || self.maximumPercent > self.minimumHealthyPercent", message: "maximumPercent must be above minimumHealthyPercent" }] },
+        {
+          validations: [
+            {
+              rule: "!has(self.minimumHealthyPercent) || !has(self.maximumPercent) || self.maximumPercent > self.minimumHealthyPercent",
+              messageExpression: "'maximumPercent (%d) must be above minimumHealthyPercent (%d)'.format([self.maximumPercent, self.minimumHealthyPercent])",
+              fieldPath: ".maximumPercent",
+            },
+          ],
+        },
       ),
     ),
     deploymentController: Optional(
@@ -143,7 +151,7 @@ const spec = specSchema(
             expression: Optional(Str("A cluster query language expression, for memberOf.")),
           },
           "A placement constraint (EC2 launch type).",
-          { validations: [{ rule: "self.type != 'memberOf' || has(self.expression)", message: "memberOf needs an expression" }] },
+          { validations: [{ rule: "self.type != 'memberOf' || has(self.expression)", message: "memberOf needs an expression, e.g. attribute:ecs.instance-type =~ t3.*", fieldPath: ".expression", reason: "FieldValueRequired" }] },
         ),
         "Rules for where tasks may be placed.",
         { maxItems: 10 },
@@ -160,14 +168,27 @@ const spec = specSchema(
     validations: [
       { rule: "has(self.clusterRef) != has(self.cluster)", message: "set exactly one of clusterRef and cluster" },
       { rule: "has(self.taskDefinitionRef) != has(self.taskDefinition)", message: "set exactly one of taskDefinitionRef and taskDefinition" },
-      { rule: "!(has(self.launchType) && has(self.capacityProviderStrategy))", message: "launchType and capacityProviderStrategy are exclusive" },
+      {
+        rule: "!(has(self.launchType) && has(self.capacityProviderStrategy))",
+        messageExpression: "'launchType and capacityProviderStrategy are exclusive: remove launchType ' + self.launchType + ' or the strategy'",
+        fieldPath: ".capacityProviderStrategy",
+      },
       {
         // On the FARGATE or FARGATE_SPOT capacity providers as much as with launchType FARGATE.
         rule: "has(self.networkConfiguration) || !((has(self.launchType) && self.launchType == 'FARGATE') || (has(self.capacityProviderStrategy) && self.capacityProviderStrategy.exists(s, s.capacityProvider in ['FARGATE', 'FARGATE_SPOT'])))",
         message: "Fargate tasks use awsvpc networking: networkConfiguration.awsvpcConfiguration is required",
+        fieldPath: ".networkConfiguration",
+        reason: "FieldValueRequired",
       },
-      { rule: "!has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON' || !has(self.desiredCount)", message: "a DAEMON service has no desiredCount" },
-      { rule: "!has(self.launchType) || self.launchType != 'FARGATE' || (!has(self.placementStrategy) && !has(self.placementConstraints))", message: "placement strategies and constraints apply to the EC2 launch type only" },
+      {
+        rule: "!has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON' || !has(self.desiredCount)",
+        messageExpression: "'a DAEMON service has no desiredCount (got %d): ECS runs one task on each container instance'.format([self.desiredCount])",
+        fieldPath: ".desiredCount",
+      },
+      {
+        rule: "!has(self.launchType) || self.launchType != 'FARGATE' || (!has(self.placementStrategy) && !has(self.placementConstraints))",
+        message: "placement strategies and constraints apply to the EC2 launch type only, not FARGATE: remove placementStrategy and placementConstraints",
+      },
     ],
   },
 );
@@ -199,7 +220,11 @@ const status = statusSchema(
     pendingCount: Optional(Int("Tasks pending.")),
     rolloutState: Optional(Str("The PRIMARY deployment's rollout state.")),
     deployments: Optional(List(deployment, "The service's deployments, newest first.")),
-    events: Optional(List(Obj({ createdAt: Str("When."), message: Str("What ECS said.") }, "A service event."), "The last few service events from ECS.")),
+    // Not `events`: kubectl describe prints a status field of that name as an "Events:" block of its
+    // own, right above the object's real Kubernetes Events.
+    serviceEvents: Optional(
+      List(Obj({ createdAt: Str("When."), message: Str("What ECS said.") }, "A service event."), "The last few events ECS reported for the service, newest first (not Kubernetes Events: those are the operator's, shown by kubectl describe)."),
+    ),
     failedTaskDefinitionArn: Optional(Str("A revision whose rollout failed (circuit breaker); not retried until the spec or the revision changes.")),
     rolloutDeployment: Optional(
       Obj(

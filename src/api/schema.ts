@@ -8,7 +8,11 @@ import { Type, type SchemaOptions, type TSchema, type TUnsafe } from "@sinclair/
 
 export interface CelRule {
   rule: string;
-  /** A fixed message; `messageExpression` (CEL, evaluated on the value) can show the value itself. */
+  /**
+   * A fixed message; `messageExpression` (CEL, evaluated on the value) can show the value itself.
+   * Show an integer with `'... %d'.format([self.x])`: the API server cannot bound the size of
+   * `string(self.x)` for an int and refuses the CRD for its estimated cost.
+   */
   message?: string;
   messageExpression?: string;
   /** Names the field the message is about, so kubectl points at it. */

@@ -155,7 +155,7 @@ describe("CloudMapNamespace against kube-apiserver and moto", () => {
 
   it("refuses what CEL can know: a DnsPrivate namespace without vpc, a VPC on an Http one, and changes of type, name or vpc", () => {
     expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("novpc", { type: "DnsPrivate", name: "x.local" }))).toMatch(/vpc is required for a DnsPrivate namespace/);
-    expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("httpvpc", { type: "Http", name: "x", vpc }))).toMatch(/not allowed for DnsPublic or Http/);
+    expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("httpvpc", { type: "Http", name: "x", vpc }))).toMatch(/spec\.vpc: .*vpc is not allowed for a Http namespace, only for DnsPrivate/);
     expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("baddns", { type: "DnsPublic", name: "not a domain" }))).toMatch(/spec.name/);
     expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("app", { ...privateSpec("apps v2"), type: "DnsPublic" }))).toMatch(/type is immutable/);
     expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("app", { ...privateSpec("apps v2"), name: "other.local" }))).toMatch(/name is immutable/);

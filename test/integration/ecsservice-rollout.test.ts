@@ -70,7 +70,7 @@ describe("EcsService rollouts, with ECS in motion", () => {
     const done = await waitForCondition<EcsService>(stack, "ecsservices", namespace, "web", { type: "Ready", status: "True" });
     expect(done.status).toMatchObject({ taskDefinitionRevision: 2, desiredCount: 2, runningCount: 2, pendingCount: 0, rolloutState: "COMPLETED" });
     expect(done.status?.deployments?.map((d) => [d.status, d.rolloutState, d.runningCount])).toEqual([["PRIMARY", "COMPLETED", 2]]);
-    expect(done.status?.events?.[0]?.message).toBe(`(service ${namespace}_web) has reached a steady state.`);
+    expect(done.status?.serviceEvents?.[0]?.message).toBe(`(service ${namespace}_web) has reached a steady state.`);
     expect(argoHealth(done).status).toBe("Healthy");
     expect(kubectl(stack, ["get", "ecssvc", "web", "-n", namespace])).toMatch(/web\s+True\s+Available\s+2\s+2\s+2\s+COMPLETED/);
   });

@@ -54,6 +54,11 @@ describe("EcsService against kube-apiserver and moto", () => {
     const table = kubectl(stack, ["get", "ecssvc", "-n", env.namespace]);
     expect(table).toMatch(/NAME\s+READY\s+REASON\s+RUNNING\s+DESIRED\s+TASKDEF-REV\s+ROLLOUT\s+AGE/);
     expect(table).toMatch(/web\s+True\s+Available\s+1\s+1\s+1\s+COMPLETED/);
+    // ECS's own events are status.serviceEvents: describe prints one "Events:" block, the Kubernetes Events.
+    expect(obj.status).toHaveProperty("serviceEvents");
+    const described = kubectl(stack, ["describe", "ecsservice", "web", "-n", env.namespace]);
+    expect(described.match(/^\s*Events:/gm)).toHaveLength(1);
+    expect(described).toMatch(/^Events:/m);
   });
 
   it("rolls to a new revision with exactly one UpdateService, and makes none after a restart", async () => {

@@ -145,20 +145,24 @@ describe("TaskDefinition against kube-apiserver and moto", () => {
     const container = (spec: Spec): Spec => (spec.containerDefinitions as Spec[])[0] ?? {};
     const port = (spec: Spec): Spec => (container(spec).portMappings as Spec[])[0] ?? {};
     it.each<[string, (spec: Spec) => void, RegExp]>([
-      ["Fargate without awsvpc", (s) => (s.networkMode = "bridge"), /FARGATE requires networkMode: awsvpc/],
-      ["a cpu/memory pair Fargate does not offer", (s) => (s.memory = 4096), /not a Fargate combination/],
-      ["Fargate without task memory", (s) => delete s.memory, /FARGATE requires task-level cpu and memory/],
+      ["Fargate without awsvpc", (s) => (s.networkMode = "bridge"), /spec\.networkMode: .*FARGATE requires networkMode: awsvpc, got bridge/],
+      // Each value is echoed, whether written as a number or a string, at the field to change.
+      ["a cpu/memory pair Fargate does not offer", (s) => (s.memory = 4096), /spec\.memory: .*cpu 256 with memory 4096 is not a Fargate combination: cpu 256 takes memory 512, 1024 or 2048/],
+      ["a pair written as strings", (s) => Object.assign(s, { cpu: "1024", memory: "1024" }), /spec\.memory: .*cpu 1024 with memory 1024 is not a Fargate combination: cpu 1024 takes memory 2048 to 8192 in steps of 1024/],
+      ["a cpu Fargate does not offer", (s) => (s.cpu = 300), /spec\.cpu: .*cpu 300 is not a Fargate size: Fargate takes cpu 256, 512, 1024, 2048, 4096, 8192, 16384/],
+      ["Fargate without task memory", (s) => delete s.memory, /spec\.memory: Required value: FARGATE requires task-level memory/],
+      ["Fargate without task cpu", (s) => delete s.cpu, /spec\.cpu: Required value: FARGATE requires task-level cpu: one of 256, 512/],
       ["two containers of one name", (s) => (s.containerDefinitions as Spec[]).push({ name: "web", image: "envoy" }), /container names must be unique/],
       ["no essential container", (s) => (container(s).essential = false), /at least one container must be essential/],
-      ["a containerPort out of range", (s) => (port(s).containerPort = 70000), /containerPort must be between 1 and 65535/],
-      ["an awsvpc hostPort other than the containerPort", (s) => (port(s).hostPort = 8080), /hostPort must equal its containerPort/],
+      ["a containerPort out of range", (s) => (port(s).containerPort = 70000), /spec\.containerDefinitions\[0\]\.portMappings\[0\]\.containerPort: .*containerPort must be between 1 and 65535, got 70000/],
+      ["an awsvpc hostPort other than the containerPort", (s) => (port(s).hostPort = 8080), /in awsvpc network mode a port mapping's hostPort must equal its containerPort/],
       ["a tag in the operator's reserved prefix", (s) => (s.tags = { "ecs-operator.dev/uid": "x" }), /reserved for the operator/],
       ["an unknown networkMode", (s) => (s.networkMode = "overlay"), /Unsupported value: "overlay"/],
       ["an unknown launch type", (s) => (s.requiresCompatibilities = ["LAMBDA"]), /Unsupported value: "LAMBDA"/],
       ["task cpu that is not a number", (s) => (s.cpu = "1 vCPU"), /spec.cpu.*should match '\^\[0-9\]\+\$'/],
       ["dependsOn naming no container", (s) => (container(s).dependsOn = [{ containerName: "db", condition: "START" }]), /dependsOn must name containers of this task definition/],
       ["a mount of an undeclared volume", (s) => (container(s).mountPoints = [{ sourceVolume: "data", containerPath: "/data" }]), /sourceVolume must name one of volumes/],
-      ["memoryReservation above memory", (s) => Object.assign(container(s), { memory: 256, memoryReservation: "512" }), /memoryReservation must not exceed its memory/],
+      ["memoryReservation above memory", (s) => Object.assign(container(s), { memory: 256, memoryReservation: "512" }), /spec\.containerDefinitions\[0\]\.memoryReservation: .*container web: memoryReservation 512 must not exceed its memory 256/],
       ["revisionHistoryLimit 0", (s) => (s.revisionHistoryLimit = 0), /revisionHistoryLimit.*greater than or equal to 1/],
     ])("%s", (_name, change, message) => {
       const spec = valid();

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import type { EcsService, EcsServiceSpec, EcsServiceStatus } from "../../api/ecsservice.js";
 import { derivedAwsName } from "../../aws/names.js";
 import { desiredTags, fromLowerTagList, tagDiff, toLowerTagList } from "../../aws/tags.js";
-import { sameRevision } from "../../aws/task-definition-revisions.js";
+import { revisionName, sameRevision } from "../../aws/task-definition-revisions.js";
 import type { Unlocated } from "../../runtime/driver.js";
 import type { ReferenceFields, ReferenceValues } from "../../runtime/references.js";
 
@@ -174,6 +174,8 @@ export interface ServiceDiff {
   immutable: string[];
   tags: { set: Record<string, string>; remove: string[] };
   forceNewDeployment: boolean;
+  /** The revision the service runs now, when the update rolls it to another. */
+  rollingFrom?: string;
 }
 
 export function diffService(obj: EcsService, deps: ServiceDeps, observed: ObservedService): ServiceDiff {
@@ -202,14 +204,20 @@ export function diffService(obj: EcsService, deps: ServiceDeps, observed: Observ
   const wantForce = obj.spec.forceNewDeployment;
   return {
     update,
+    ...(update.taskDefinition !== undefined && service.taskDefinition ? { rollingFrom: service.taskDefinition } : {}),
     immutable,
     tags: tagDiff(fromLowerTagList(service.tags), serviceTags(obj)),
     forceNewDeployment: wantForce !== undefined && wantForce !== observed.forceNewDeployment,
   };
 }
 
+/** What differs, for Events; a revision as people say it ("taskDefinition from web:3 to web:4"), not as an ARN. */
 export function describeDiff(diff: ServiceDiff): string[] {
-  const out = Object.keys(diff.update);
+  const out = Object.keys(diff.update).map((field) =>
+    field === "taskDefinition" && diff.update.taskDefinition
+      ? `taskDefinition ${diff.rollingFrom ? `from ${revisionName(diff.rollingFrom)} ` : ""}to ${revisionName(diff.update.taskDefinition)}`
+      : field,
+  );
   if (diff.forceNewDeployment) out.push("forceNewDeployment");
   const tagKeys = [...Object.keys(diff.tags.set), ...diff.tags.remove];
   if (tagKeys.length > 0) out.push(`tags (${tagKeys.sort().join(", ")})`);
@@ -250,7 +258,7 @@ export function serviceStatus(observed: ObservedService | undefined): EcsService
       failedTasks: d.failedTasks ?? 0,
       ...(d.updatedAt ? { updatedAt: new Date(d.updatedAt).toISOString() } : {}),
     })),
-    events: (service.events ?? []).slice(0, EVENTS_KEPT).map((e) => ({ createdAt: e.createdAt ? new Date(e.createdAt).toISOString() : "", message: e.message ?? "" })),
+    serviceEvents: (service.events ?? []).slice(0, EVENTS_KEPT).map((e) => ({ createdAt: e.createdAt ? new Date(e.createdAt).toISOString() : "", message: e.message ?? "" })),
     ...(observed.failedTaskDefinition ? { failedTaskDefinitionArn: observed.failedTaskDefinition } : {}),
     ...(observed.rolloutDeployment ? { rolloutDeployment: observed.rolloutDeployment } : {}),
     ...(observed.forceNewDeployment !== undefined ? { forceNewDeployment: observed.forceNewDeployment } : {}),
