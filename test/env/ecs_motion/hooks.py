@@ -4,6 +4,7 @@ and then hands the result to the scheduler; compat.py checks that what is wrappe
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import Any, Callable
 
@@ -275,3 +276,25 @@ def install(engine: Engine) -> None:
     _wrap(EC2ContainerServiceBackend, "register_container_instance", container_instances_change)
     _wrap(EC2ContainerServiceBackend, "deregister_container_instance", container_instances_change)
     _wrap(FakeTargetGroup, "health_for", health_for)
+    _allow_task_level_memory()
+
+
+_MEMORY_KEYS = ("memory", "memoryReservation", "Memory", "MemoryReservation")
+
+
+def _allow_task_level_memory() -> None:
+    """ECS needs no container-level memory when the task sets memory (always so on Fargate); moto's
+    resource accounting adds None for such a container and fails RunTask with a 500. Here such a
+    container counts for nothing, as it takes from the task's memory, not from an instance's."""
+    original = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def requirements(task_definition: Any) -> Any:
+        containers = task_definition.container_definitions
+        if all(any(k in c for k in _MEMORY_KEYS) for c in containers):
+            return original(task_definition)
+        counted = copy.copy(task_definition)
+        counted.container_definitions = [c if any(k in c for k in _MEMORY_KEYS) else {**c, "memory": 0} for c in containers]
+        return original(counted)
+
+    requirements.__wrapped__ = original  # type: ignore[attr-defined]
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(requirements)  # type: ignore[method-assign]
