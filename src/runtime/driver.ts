@@ -54,6 +54,8 @@ export interface Readiness {
   conditions?: DesiredCondition[];
   /** Look again sooner than the periodic re-check (a rollout, an async operation). */
   recheckAfterMs?: number;
+  /** Normal Events to record with this status, e.g. a rollout that reached a new stage. */
+  events?: { reason: string; message: string }[];
 }
 
 /** The spec of an object, as a driver's reference declarations read it. */

@@ -153,6 +153,7 @@ async function converge<Obj extends ManagedObject, Deps, Observed, R extends Ref
 
   const readiness = driver.readiness(obj, current.observed);
   announceFailure(obj, readiness, ctx);
+  for (const event of readiness.events ?? []) ctx.events.normal(obj, event.reason, event.message);
   await writeStatus(
     obj,
     driver.status(obj, current.observed),
@@ -178,6 +179,7 @@ async function observeOnly<Obj extends ManagedObject, Deps, Observed, R extends 
     return { outcome: "success", requeueAfterMs: nextRecheckMs(ctx) };
   }
   const readiness = driver.readiness(obj, observation.observed);
+  for (const event of readiness.events ?? []) ctx.events.normal(obj, event.reason, event.message);
   const differs = observation.differences.length > 0;
   await writeStatus(
     obj,
