@@ -44,7 +44,7 @@ const minutes = (what: string) => Int(`${what}, in minutes (0 to 1440).`, { mini
 /** "Valid values are multiples of 0.1": compared with a tolerance, since 0.3 * 10 is not 3 in floating point. */
 const tenths = (field: string, low: string) => ({
   rule: "self * 10.0 - double(int(self * 10.0 + 0.5)) < 0.0001 && double(int(self * 10.0 + 0.5)) - self * 10.0 < 0.0001",
-  messageExpression: `'${field} must be a multiple of 0.1 from ${low} to 100.0, got ' + string(self)`,
+  message: `${field} must be a multiple of 0.1 from ${low} to 100.0`,
 });
 
 const lifecycleHook = Obj(

@@ -203,8 +203,11 @@ describe("advancedConfiguration: references, orientation, and the ECS-owned list
     const hooks = svc({ ...spec, deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: 5, lifecycleHooks: [{ targetType: "PAUSE", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT", "POST_SCALE_UP"] }] } });
     const deps = resolveService(hooks, refs);
     const input = createServiceInput(hooks, deps);
+    // In AWS's key order, not the spec's (the API server keeps keys sorted).
     const filled = { ...input.deploymentConfiguration, lifecycleHooks: [{ targetType: "PAUSE" as const, lifecycleStages: ["POST_SCALE_UP" as const, "POST_TEST_TRAFFIC_SHIFT" as const], timeoutConfiguration: { timeoutInMinutes: 1440, action: "ROLLBACK" as const } }] };
+    const sortedSpec = svc({ ...spec, deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: 5, lifecycleHooks: [{ lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT", "POST_SCALE_UP"], targetType: "PAUSE", timeoutConfiguration: { action: "ROLLBACK", timeoutInMinutes: 1440 } }] } });
     const service = { ...inProgressService(), ...input, taskDefinition: rev(7), deploymentConfiguration: filled } as Service;
     expect(describeDiff(diffService(hooks, deps, { service, desiredTaskDefinition: rev(7) }))).toEqual([]);
+    expect(describeDiff(diffService(sortedSpec, deps, { service, desiredTaskDefinition: rev(7) }))).toEqual([]);
   });
 });

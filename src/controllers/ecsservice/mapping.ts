@@ -220,6 +220,13 @@ export function createServiceInput(obj: EcsService, deps: ServiceDeps): CreateSe
   };
 }
 
+/** The same value with every object's keys in order, so that JSON compares content alone. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortedKeys(v)]));
+}
+
 /** AWS fills these when a request leaves them out; compare with the defaults filled the same way. */
 function normalised(field: string, value: unknown): unknown {
   switch (field) {
@@ -244,17 +251,20 @@ function normalised(field: string, value: unknown): unknown {
     case "serviceRegistries":
       return ((value ?? []) as Record<string, unknown>[]).map((v) => JSON.stringify(Object.entries(v).filter(([, x]) => x !== undefined).sort())).sort();
     case "deploymentConfiguration": {
-      // ECS fills a hook's targetType and timeout; the stages of a hook are a set.
+      // ECS fills a hook's targetType and timeout; the stages of a hook are a set; key order
+      // inside the hooks (a list, compared whole) is the sender's, so it is made one.
       const c = (value ?? {}) as DeploymentConfiguration;
       if (!c.lifecycleHooks) return c;
       return {
         ...c,
-        lifecycleHooks: c.lifecycleHooks.map((h) => ({
-          ...h,
-          targetType: h.targetType ?? "AWS_LAMBDA",
-          lifecycleStages: [...(h.lifecycleStages ?? [])].sort(),
-          timeoutConfiguration: { timeoutInMinutes: h.timeoutConfiguration?.timeoutInMinutes ?? 1440, action: h.timeoutConfiguration?.action ?? "ROLLBACK" },
-        })),
+        lifecycleHooks: c.lifecycleHooks.map((h) =>
+          sortedKeys({
+            ...h,
+            targetType: h.targetType ?? "AWS_LAMBDA",
+            lifecycleStages: [...(h.lifecycleStages ?? [])].sort(),
+            timeoutConfiguration: { timeoutInMinutes: h.timeoutConfiguration?.timeoutInMinutes ?? 1440, action: h.timeoutConfiguration?.action ?? "ROLLBACK" },
+          }),
+        ),
       };
     }
     default:
