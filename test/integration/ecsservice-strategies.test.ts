@@ -85,6 +85,7 @@ describe("deployment strategies, with ECS in motion", () => {
     expect(paused.status?.release).toMatchObject({ strategy: "BLUE_GREEN", status: "IN_PROGRESS", stage: "POST_TEST_TRAFFIC_SHIFT", trafficPercent: 0, testTrafficPercent: 100 });
     const revision2 = "shop-web:2";
     expect(condition(paused, "Progressing")?.message).toContain(`paused at POST_TEST_TRAFFIC_SHIFT with 0% on ${revision2}: annotate ecs.operator.dev/continue=${revision2}`);
+    expect(argoHealth(paused).status).toBe("Suspended");
     expect(kubectl(stack, ["get", "ecssvc", "shop-web", "-n", env.namespace])).toMatch(/shop-web\s+False\s+RolloutInProgress\s+\d+\s+2\s+2\s+IN_PROGRESS\s+POST_TEST_TRAFFIC_SHIFT/);
 
     // A restart mid-release: the new operator finds the release where it stands and starts nothing.
