@@ -89,7 +89,7 @@ const healthCheck = Obj(
   "A Docker health check run inside the container.",
 );
 
-const logConfiguration = Obj(
+export const logConfiguration = Obj(
   {
     logDriver: StringEnum(["awslogs", "awsfirelens", "fluentd", "gelf", "journald", "json-file", "splunk", "syslog"] as const, "The log driver."),
     options: Optional(StringMap("Options for the log driver, e.g. awslogs-group, awslogs-region, awslogs-stream-prefix.")),
