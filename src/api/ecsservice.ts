@@ -495,6 +495,20 @@ const status = statusSchema(
     ),
     forceNewDeployment: Optional(Str("The forceNewDeployment value last acted upon.")),
     release: Optional(release),
+    serviceConnect: Optional(
+      Obj(
+        {
+          namespace: Optional(Str("The Cloud Map namespace the PRIMARY deployment uses (ARN).")),
+          services: Optional(
+            List(
+              Obj({ discoveryName: Str("The name in the namespace."), discoveryArn: Optional(Str("The Cloud Map service ECS made for it.")) }, "A Cloud Map service of the deployment."),
+              "The Cloud Map services ECS made for the service's Service Connect ports.",
+            ),
+          ),
+        },
+        "Service Connect as the PRIMARY deployment has it (absent when it is off).",
+      ),
+    ),
   },
   "What the operator observed in AWS.",
 );

@@ -12,11 +12,11 @@ import { taskDefinitionKind } from "./taskdefinition.js";
 
 /** Every kind the operator serves; the CRD generator and the controller registry read this list. */
 export const kinds: KindDefinition[] = [
+  cloudMapNamespaceKind,
   ecsClusterKind,
   taskDefinitionKind,
   targetGroupKind,
   listenerRuleKind,
-  cloudMapNamespaceKind,
   cloudMapServiceKind,
   ecsServiceKind,
   ecsTaskKind,

@@ -455,6 +455,12 @@ const specValidations: CelRule[] = [
     fieldPath: ".volumes",
   },
   {
+    // The API reference (Volume.configuredAtLaunch): "Each task definition revision may only have one volume configured at launch".
+    rule: "!has(self.volumes) || self.volumes.filter(v, has(v.configuredAtLaunch) && v.configuredAtLaunch).size() <= 1",
+    message: "at most one volume can have configuredAtLaunch: true (ECS attaches one EBS volume per task)",
+    fieldPath: ".volumes",
+  },
+  {
     rule: "has(oldSelf.family) == has(self.family) && (!has(self.family) || self.family == oldSelf.family)",
     message: "family is immutable: a different family is a different TaskDefinition object",
     fieldPath: ".family",

@@ -16,6 +16,7 @@ import type { Lookup, ReferenceFields } from "../runtime/references.js";
 import { cloudMapNamespaceDriver } from "./cloudmapnamespace/driver.js";
 import { cloudMapServiceDriver } from "./cloudmapservice/driver.js";
 import { ecsClusterDriver } from "./ecscluster/driver.js";
+import { clusterReferences } from "./ecscluster/mapping.js";
 import { ecsServiceDriver } from "./ecsservice/driver.js";
 import { serviceReferences } from "./ecsservice/mapping.js";
 import { cloudMapServiceReferences } from "./cloudmapservice/mapping.js";
@@ -73,7 +74,7 @@ function register<D extends KindDefinition, Deps, Observed, R extends ReferenceF
 }
 
 const byKind: Record<string, KindRegistration> = {
-  EcsCluster: register(ecsClusterKind, UNREFERENCED.references, ({ clients }) => ecsClusterDriver(clients.ecs), {
+  EcsCluster: register(ecsClusterKind, clusterReferences, ({ clients }) => ecsClusterDriver(clients.ecs), {
     summarisesReferrers: { statusFields: ["arn", "runningCount", "pendingCount"] },
   }),
   TaskDefinition: register(taskDefinitionKind, UNREFERENCED.references, ({ clients, lookup, settings }) => taskDefinitionDriver(clients.ecs, lookup, settings)),

@@ -15,15 +15,27 @@ import { chunks } from "../../aws/chunks.js";
 import { awsCall } from "../../aws/errors.js";
 import { ecsTags } from "../../aws/ecs.js";
 import { fromLowerTagList, ownershipOf, toLowerTagList } from "../../aws/tags.js";
-import { UNREFERENCED, type Driver } from "../../runtime/driver.js";
+import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
-import { clusterName, clusterStatus, clusterTags, createClusterInput, describeDiff, diffCluster, KIND } from "./mapping.js";
+import {
+  clusterName,
+  clusterReferences,
+  clusterStatus,
+  clusterTags,
+  createClusterInput,
+  describeDiff,
+  diffCluster,
+  KIND,
+  locateCluster,
+  resolveCluster,
+  type ClusterDeps,
+} from "./mapping.js";
 
 /** DescribeServices takes at most ten services per call. */
 const DESCRIBE_BATCH = 10;
 
 /** The thin I/O half of EcsCluster: every decision is in mapping.ts. */
-export function ecsClusterDriver(ecs: ECSClient): Driver<EcsCluster, null, Cluster, Record<string, never>> {
+export function ecsClusterDriver(ecs: ECSClient): Driver<EcsCluster, ClusterDeps, Cluster, typeof clusterReferences> {
   const describe = async (name: string): Promise<Cluster | undefined> => {
     const out = await awsCall("DescribeClusters", () => ecs.send(new DescribeClustersCommand({ clusters: [name], include: ["TAGS", "SETTINGS"] })));
     // A deleted cluster lingers as INACTIVE for a while; for us it no longer exists.
@@ -51,28 +63,39 @@ export function ecsClusterDriver(ecs: ECSClient): Driver<EcsCluster, null, Clust
 
   return {
     kind: KIND,
-    ...UNREFERENCED,
+    references: clusterReferences,
+    resolve: resolveCluster,
+    locate: locateCluster,
 
-    async observe(obj) {
+    async observe(obj, deps) {
       const cluster = await describe(clusterName(obj));
       if (!cluster) return { exists: false };
-      return { exists: true, ownership: ownershipOf(fromLowerTagList(cluster.tags), obj.metadata.uid), differences: describeDiff(diffCluster(obj, cluster)), observed: cluster };
+      const differences = obj.metadata.deletionTimestamp ? [] : describeDiff(diffCluster(obj, cluster, deps));
+      return { exists: true, ownership: ownershipOf(fromLowerTagList(cluster.tags), obj.metadata.uid), differences, observed: cluster };
     },
 
-    async create(obj) {
+    async create(obj, deps) {
       // CreateCluster answers with the existing cluster when the name is taken, so a retry after
       // a lost answer does not duplicate; observe has already ruled out someone else's cluster.
-      const out = await awsCall("CreateCluster", () => ecs.send(new CreateClusterCommand(createClusterInput(obj))));
+      const out = await awsCall("CreateCluster", () => ecs.send(new CreateClusterCommand(createClusterInput(obj, deps))));
       if (!out.cluster) throw new ReconcileError("CreateCluster returned no cluster", "retryable", "AwsError");
       return { ...out.cluster, tags: out.cluster.tags ?? toLowerTagList(clusterTags(obj)) };
     },
 
-    async update(obj, _deps, cluster) {
-      const diff = diffCluster(obj, cluster);
+    async update(obj, deps, cluster) {
+      const diff = diffCluster(obj, cluster, deps);
       const name = clusterName(obj);
-      if (diff.settings) {
+      if (diff.settings || diff.serviceConnectNamespace !== undefined) {
         const settings = createClusterInput(obj).settings ?? [];
-        await awsCall("UpdateCluster", () => ecs.send(new UpdateClusterCommand({ cluster: name, settings })));
+        await awsCall("UpdateCluster", () =>
+          ecs.send(
+            new UpdateClusterCommand({
+              cluster: name,
+              ...(diff.settings ? { settings } : {}),
+              ...(diff.serviceConnectNamespace !== undefined ? { serviceConnectDefaults: { namespace: diff.serviceConnectNamespace } } : {}),
+            }),
+          ),
+        );
       }
       if (diff.capacityProviders) {
         await awsCall("PutClusterCapacityProviders", () =>

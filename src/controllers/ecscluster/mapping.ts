@@ -1,7 +1,8 @@
 import type { Cluster, ClusterSetting, CreateClusterCommandInput } from "@aws-sdk/client-ecs";
-import type { EcsCluster, EcsClusterStatus } from "../../api/ecscluster.js";
+import type { EcsCluster, EcsClusterSpec, EcsClusterStatus } from "../../api/ecscluster.js";
 import { derivedAwsName } from "../../aws/names.js";
 import { desiredTags, fromLowerTagList, tagDiff, toLowerTagList } from "../../aws/tags.js";
+import type { ReferenceFields, ReferenceValues } from "../../runtime/references.js";
 
 export const KIND = "EcsCluster";
 
@@ -14,6 +15,33 @@ export function clusterTags(obj: EcsCluster): Record<string, string> {
   return desiredTags({ kind: KIND, namespace: obj.metadata.namespace, name: obj.metadata.name, uid: obj.metadata.uid }, obj.spec.tags);
 }
 
+/** The object a cluster names, declared once (docs/adding-a-kind.md): its default Service Connect namespace. */
+export const clusterReferences = {
+  serviceConnectNamespace: {
+    kind: "CloudMapNamespace",
+    statusField: "arn",
+    path: "spec.serviceConnectDefaults.namespaceRef",
+    names: (s: EcsClusterSpec) => [s.serviceConnectDefaults?.namespaceRef?.name],
+  },
+} satisfies ReferenceFields<EcsClusterSpec>;
+
+export type ClusterRefs = ReferenceValues<typeof clusterReferences>;
+
+export interface ClusterDeps {
+  /** The default Service Connect namespace's ARN; undefined when the spec leaves it to AWS. */
+  serviceConnectNamespace?: string;
+}
+
+export function resolveCluster(obj: EcsCluster, refs: ClusterRefs): ClusterDeps {
+  const namespace = obj.spec.serviceConnectDefaults?.namespace ?? refs.serviceConnectNamespace[0];
+  return namespace !== undefined ? { serviceConnectNamespace: namespace } : {};
+}
+
+/** A cluster is found by its name alone: deleting it needs nothing from the namespace. */
+export function locateCluster(): ClusterDeps {
+  return {};
+}
+
 /** What ECS reports for a cluster when nothing was asked for. */
 const DEFAULT_SETTINGS: ClusterSetting[] = [{ name: "containerInsights", value: "disabled" }];
 
@@ -22,8 +50,9 @@ function desiredSettings(obj: EcsCluster): ClusterSetting[] {
   return obj.spec.settings && obj.spec.settings.length > 0 ? obj.spec.settings : DEFAULT_SETTINGS;
 }
 
-export function createClusterInput(obj: EcsCluster): CreateClusterCommandInput {
+export function createClusterInput(obj: EcsCluster, deps: ClusterDeps = {}): CreateClusterCommandInput {
   return {
+    ...(deps.serviceConnectNamespace !== undefined ? { serviceConnectDefaults: { namespace: deps.serviceConnectNamespace } } : {}),
     clusterName: clusterName(obj),
     tags: toLowerTagList(clusterTags(obj)),
     settings: desiredSettings(obj),
@@ -34,6 +63,8 @@ export function createClusterInput(obj: EcsCluster): CreateClusterCommandInput {
 
 export interface ClusterDiff {
   settings: boolean;
+  /** The namespace to set as the Service Connect default; undefined when it is as the spec wants. */
+  serviceConnectNamespace?: string;
   capacityProviders: boolean;
   tags: { set: Record<string, string>; remove: string[] };
 }
@@ -47,7 +78,8 @@ function normalisedSettings(items: readonly { name?: string | undefined; value?:
   return (items ?? []).map((s) => `${s.name ?? ""}=${s.value ?? ""}`).sort();
 }
 
-export function diffCluster(obj: EcsCluster, cluster: Cluster): ClusterDiff {
+export function diffCluster(obj: EcsCluster, cluster: Cluster, deps: ClusterDeps = {}): ClusterDiff {
+  const namespace = deps.serviceConnectNamespace;
   const wantProviders = [...(obj.spec.capacityProviders ?? [])].sort();
   const haveProviders = [...(cluster.capacityProviders ?? [])].sort();
   return {
@@ -56,6 +88,8 @@ export function diffCluster(obj: EcsCluster, cluster: Cluster): ClusterDiff {
       JSON.stringify(wantProviders) !== JSON.stringify(haveProviders) ||
       JSON.stringify(normalisedStrategy(obj.spec.defaultCapacityProviderStrategy)) !== JSON.stringify(normalisedStrategy(cluster.defaultCapacityProviderStrategy)),
     tags: tagDiff(fromLowerTagList(cluster.tags), clusterTags(obj)),
+    // ECS reports the namespace's ARN; the spec's is an ARN too (a reference's status, or the literal).
+    ...(namespace !== undefined && cluster.serviceConnectDefaults?.namespace !== namespace ? { serviceConnectNamespace: namespace } : {}),
   };
 }
 
@@ -63,6 +97,7 @@ export function describeDiff(diff: ClusterDiff): string[] {
   const out: string[] = [];
   if (diff.settings) out.push("settings");
   if (diff.capacityProviders) out.push("capacity providers");
+  if (diff.serviceConnectNamespace !== undefined) out.push("serviceConnectDefaults");
   const tagKeys = [...Object.keys(diff.tags.set), ...diff.tags.remove];
   if (tagKeys.length > 0) out.push(`tags (${tagKeys.sort().join(", ")})`);
   return out;
@@ -74,6 +109,7 @@ export function clusterStatus(cluster: Cluster | undefined): EcsClusterStatus {
     ...(cluster.clusterArn ? { arn: cluster.clusterArn } : {}),
     ...(cluster.clusterName ? { clusterName: cluster.clusterName } : {}),
     ...(cluster.status ? { status: cluster.status } : {}),
+    ...(cluster.serviceConnectDefaults?.namespace ? { serviceConnectNamespace: cluster.serviceConnectDefaults.namespace } : {}),
     runningTasksCount: cluster.runningTasksCount ?? 0,
     pendingTasksCount: cluster.pendingTasksCount ?? 0,
     activeServicesCount: cluster.activeServicesCount ?? 0,

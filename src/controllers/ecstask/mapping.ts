@@ -2,6 +2,7 @@ import type { RunTaskCommandInput, Task } from "@aws-sdk/client-ecs";
 import { createHash } from "node:crypto";
 import type { EcsTask, EcsTaskRecord, EcsTaskSpec, EcsTaskStatus } from "../../api/ecstask.js";
 import { RESERVED_TAG_PREFIX } from "../../api/common.js";
+import { ecsVolumeConfigurations } from "../../aws/ecs-volumes.js";
 import { desiredTags, fromLowerTagList, toLowerTagList, UID_TAG } from "../../aws/tags.js";
 import { revisionName } from "../../aws/task-definition-revisions.js";
 import type { Readiness, Unlocated } from "../../runtime/driver.js";
@@ -91,7 +92,7 @@ export function runTaskInput(obj: EcsTask, deps: TaskDeps, attempt: number): Run
     ...(s.propagateTags ? { propagateTags: s.propagateTags } : {}),
     ...(s.enableExecuteCommand !== undefined ? { enableExecuteCommand: s.enableExecuteCommand } : {}),
     ...(s.enableECSManagedTags !== undefined ? { enableECSManagedTags: s.enableECSManagedTags } : {}),
-    ...(s.volumeConfigurations ? { volumeConfigurations: s.volumeConfigurations } : {}),
+    ...(s.volumeConfigurations ? { volumeConfigurations: ecsVolumeConfigurations(s.volumeConfigurations) } : {}),
   };
 }
 
