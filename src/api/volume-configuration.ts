@@ -43,12 +43,12 @@ const ebsRules: CelRule[] = [
   },
   {
     rule: "!has(self.sizeInGiB) || !has(self.volumeType) || !(self.volumeType in ['io1', 'io2']) || self.sizeInGiB >= 4",
-    messageExpression: "'an ' + self.volumeType + ' volume is 4 to 16384 GiB, got %d'.format([self.sizeInGiB])",
+    messageExpression: "'an %s volume is 4 to 16384 GiB, got %d'.format([self.volumeType, self.sizeInGiB])",
     fieldPath: ".sizeInGiB",
   },
   {
     rule: "!has(self.sizeInGiB) || !has(self.volumeType) || !(self.volumeType in ['st1', 'sc1']) || self.sizeInGiB >= 125",
-    messageExpression: "'an ' + self.volumeType + ' volume is 125 to 16384 GiB, got %d'.format([self.sizeInGiB])",
+    messageExpression: "'an %s volume is 125 to 16384 GiB, got %d'.format([self.volumeType, self.sizeInGiB])",
     fieldPath: ".sizeInGiB",
   },
   {
@@ -73,6 +73,7 @@ const tagSpecification = Obj(
     resourceType: StringEnum(["volume"] as const, "What the tags go on: the volume."),
     tags: Optional(
       StringMap("Tags for the volume (AmazonECSCreated and AmazonECSManaged are ECS's own).", {
+        maxProperties: 45,
         validations: [{ rule: "self.all(k, !(k in ['AmazonECSCreated', 'AmazonECSManaged']) && !k.startsWith('aws:'))", message: "AmazonECSCreated, AmazonECSManaged and aws: tags are reserved" }],
       }),
     ),
@@ -87,7 +88,7 @@ function managedEBSVolumeFields() {
     sizeInGiB: Optional(Int("Size in GiB: gp2/gp3 1 to 16384, io1/io2 4 to 16384, st1/sc1 125 to 16384, standard 1 to 1024. With a snapshotId, at least the snapshot's size.", { minimum: 1, maximum: 16384 })),
     snapshotId: Optional(Str("The EBS snapshot each volume is created from.", { pattern: "^snap-[0-9a-f]+$", maxLength: 64 })),
     volumeInitializationRate: Optional(Int("MiB/s at which a volume's data is fetched from its snapshot (with snapshotId only).", { minimum: 100, maximum: 300 })),
-    volumeType: Optional(StringEnum(VOLUME_TYPES, "The EBS volume type (default gp3; standard is not available on Fargate).")),
+    volumeType: Optional(StringEnum(VOLUME_TYPES, "The EBS volume type (default gp3; standard is not available on Fargate).", { maxLength: 8 })),
     iops: Optional(Int("Provisioned IOPS: gp3 3000 to 16000 (default 3000), io1 100 to 64000, io2 100 to 256000 (required for io1 and io2).", { minimum: 100, maximum: 256000 })),
     throughput: Optional(Int("Throughput in MiB/s, gp3 only (125 to 1000).", { minimum: 125, maximum: 1000 })),
     encrypted: Optional(Bool("Encrypt the volume (an account's encryption-by-default still applies when false).")),
