@@ -96,6 +96,20 @@ export function runTaskInput(obj: EcsTask, deps: TaskDeps, attempt: number): Run
   };
 }
 
+/**
+ * What volumeConfigurations gets wrong against the revision's volumes configured at launch: a
+ * name that is not one of them, or one of them left unconfigured. Empty when they match or the
+ * spec configures no volume.
+ */
+export function launchVolumeMismatches(volumes: readonly { name: string }[] | undefined, atLaunch: readonly string[]): string[] {
+  if (volumes === undefined) return [];
+  const configured = volumes.map((v) => v.name);
+  return [
+    ...configured.filter((name) => !atLaunch.includes(name)).map((name) => `spec.volumeConfigurations names ${name}, which is not a volume with configuredAtLaunch: true (${atLaunch.length > 0 ? `the revision has ${atLaunch.join(", ")}` : "the revision has none"})`),
+    ...atLaunch.filter((name) => !configured.includes(name)).map((name) => `the revision's volume ${name} is configured at launch but spec.volumeConfigurations does not configure it`),
+  ];
+}
+
 /** Override names that are not containers of the task definition (AWS refuses RunTask for them). */
 export function unknownOverrideContainers(overrides: { containerOverrides?: { name: string }[] } | undefined, containers: readonly string[]): string[] {
   return (overrides?.containerOverrides ?? []).map((c) => c.name).filter((name) => !containers.includes(name));
