@@ -73,3 +73,8 @@ export function immutable(field: string, why = "is immutable"): CelRule {
 export function NameRef(what: string, description = `A ${what} in the same namespace, by name.`, options: FieldOptions = {}) {
   return Obj({ name: Str(`The name of the ${what} in the same namespace.`, { minLength: 1 }) }, description, options);
 }
+
+/** A JSON number (AWS's Double), where an integer would not do (a target value of 0.5). */
+export function Num(description: string, options: FieldOptions = {}) {
+  return Type.Number({ description, ...withExtensions(options) });
+}
