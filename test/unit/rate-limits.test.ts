@@ -15,6 +15,9 @@ describe("apiClassOf", () => {
     ["ecs", "DeregisterTaskDefinition", "ecs:taskdefinition-modify"],
     ["elasticloadbalancing", "DescribeTargetHealth", "elasticloadbalancing:read"],
     ["servicediscovery", "CreateService", "servicediscovery:modify"],
+    ["application-autoscaling", "DescribeScalableTargets", "application-autoscaling:read"],
+    ["application-autoscaling", "PutScalingPolicy", "application-autoscaling:modify"],
+    ["application-autoscaling", "DescribeScalingActivities", "application-autoscaling:activity-read"],
   ])("puts %s:%s in %s", (service, operation, expected) => {
     expect(apiClassOf(service, operation)).toBe(expected);
   });
