@@ -6,6 +6,7 @@ import { desiredTags, fromLowerTagList, tagDiff, toLowerTagList } from "../../aw
 import { revisionName, sameRevision } from "../../aws/task-definition-revisions.js";
 import type { Unlocated } from "../../runtime/driver.js";
 import type { ReferenceFields, ReferenceValues } from "../../runtime/references.js";
+import { initialDesiredCount, scalingStatus, type ObservedScaling } from "./autoscaling.js";
 
 export const KIND = "EcsService";
 
@@ -17,6 +18,8 @@ export interface ServiceDeps {
   taskDefinition: string;
   targetGroupArns: string[];
   registryArns: string[];
+  /** By spec.autoScaling.targetTracking index: the ARN of its targetGroupRef, where it has one. */
+  scalingTargetGroupArns?: (string | undefined)[];
 }
 
 export interface ObservedService {
@@ -29,6 +32,8 @@ export interface ObservedService {
   rolloutDeployment?: { id: string; taskDefinition: string };
   /** The forceNewDeployment value last acted upon (status). */
   forceNewDeployment?: string;
+  /** Its Application Auto Scaling, when looked at (autoscaling.ts). */
+  scaling?: ObservedScaling;
 }
 
 export function serviceName(obj: EcsService): string {
@@ -61,6 +66,12 @@ export const serviceReferences = {
     path: "spec.serviceRegistries[].cloudMapServiceRef",
     names: (s: EcsServiceSpec) => (s.serviceRegistries ?? []).map((r) => r.cloudMapServiceRef?.name),
   },
+  scalingTargetGroups: {
+    kind: "TargetGroup",
+    statusField: "arn",
+    path: "spec.autoScaling.targetTracking[].predefinedMetricSpecification.targetGroupRef",
+    names: (s: EcsServiceSpec) => (s.autoScaling?.targetTracking ?? []).map((t) => t.predefinedMetricSpecification?.targetGroupRef?.name),
+  },
 } satisfies ReferenceFields<EcsServiceSpec>;
 
 export type ServiceRefs = ReferenceValues<typeof serviceReferences>;
@@ -73,6 +84,7 @@ export function resolveService(obj: EcsService, refs: ServiceRefs): ServiceDeps 
     taskDefinition: s.taskDefinition ?? refs.taskDefinition[0] ?? "",
     targetGroupArns: (s.loadBalancers ?? []).map((lb, i) => lb.targetGroupArn ?? refs.targetGroups[i] ?? ""),
     registryArns: (s.serviceRegistries ?? []).map((r, i) => r.registryArn ?? refs.registries[i] ?? ""),
+    scalingTargetGroupArns: [...refs.scalingTargetGroups],
   };
 }
 
@@ -107,7 +119,8 @@ function mutableFields(obj: EcsService, deps: ServiceDeps): Omit<UpdateServiceCo
   const s = obj.spec;
   return {
     taskDefinition: deps.taskDefinition,
-    ...(s.desiredCount !== undefined ? { desiredCount: s.desiredCount } : {}),
+    // With autoScaling the count is Application Auto Scaling's: desiredCount is only the initial one.
+    ...(s.desiredCount !== undefined && !s.autoScaling ? { desiredCount: s.desiredCount } : {}),
     ...(s.capacityProviderStrategy ? { capacityProviderStrategy: s.capacityProviderStrategy } : {}),
     ...(s.platformVersion !== undefined ? { platformVersion: s.platformVersion } : {}),
     ...(s.networkConfiguration ? { networkConfiguration: s.networkConfiguration } : {}),
@@ -132,8 +145,8 @@ export function createServiceInput(obj: EcsService, deps: ServiceDeps): CreateSe
     clientToken: clientToken(obj),
     tags: toLowerTagList(serviceTags(obj)),
     ...mutableFields(obj, deps),
-    // Without a count the service starts with one task and is then left to autoscaling.
-    ...(daemon ? {} : { desiredCount: s.desiredCount ?? 1 }),
+    // Without a count the service starts with one task (with autoScaling: minCapacity) and is then left to autoscaling.
+    ...(daemon ? {} : { desiredCount: initialDesiredCount(s) }),
     ...(s.launchType ? { launchType: s.launchType } : {}),
     ...(s.schedulingStrategy ? { schedulingStrategy: s.schedulingStrategy } : {}),
     ...(s.deploymentController ? { deploymentController: s.deploymentController } : {}),
@@ -262,5 +275,6 @@ export function serviceStatus(observed: ObservedService | undefined): EcsService
     ...(observed.failedTaskDefinition ? { failedTaskDefinitionArn: observed.failedTaskDefinition } : {}),
     ...(observed.rolloutDeployment ? { rolloutDeployment: observed.rolloutDeployment } : {}),
     ...(observed.forceNewDeployment !== undefined ? { forceNewDeployment: observed.forceNewDeployment } : {}),
+    ...(scalingStatus(observed.scaling) ? { autoScaling: scalingStatus(observed.scaling) } : {}),
   };
 }
