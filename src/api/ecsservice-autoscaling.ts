@@ -47,16 +47,21 @@ const customizedMetricSpecification = Obj(
   {
     metricName: Str("The CloudWatch metric's name.", { minLength: 1, maxLength: 255 }),
     namespace: Str("The CloudWatch metric's namespace.", { minLength: 1, maxLength: 255 }),
-    dimensions: Optional(List(Obj({ name: Str("The dimension's name."), value: Str("The dimension's value.") }, "A dimension of the metric."), "The metric's dimensions, as it is published.", { maxItems: 30 })),
+    dimensions: Optional(
+      List(Obj({ name: Str("The dimension's name.", { minLength: 1, maxLength: 255 }), value: Str("The dimension's value.", { minLength: 1, maxLength: 1024 }) }, "A dimension of the metric."), "The metric's dimensions, as it is published.", {
+        maxItems: 30,
+      }),
+    ),
     statistic: Optional(StringEnum(["Average", "Minimum", "Maximum", "SampleCount", "Sum"] as const, "How the metric's data points are combined (required).")),
-    unit: Optional(Str("The metric's unit, e.g. Percent or Count.")),
+    unit: Optional(Str("The metric's unit, e.g. Percent or Count.", { maxLength: 32 })),
   },
   "A CloudWatch metric of your own, which should fall as tasks are added.",
   {
     validations: [
       {
         rule: "has(self.statistic)",
-        messageExpression: "'customizedMetricSpecification of metric ' + self.namespace + '/' + self.metricName + ' needs a statistic: Average, Minimum, Maximum, SampleCount or Sum'",
+        // Not self.namespace: `namespace` is a CEL keyword, which Kubernetes escapes.
+        messageExpression: "'customizedMetricSpecification of metric ' + self.metricName + ' needs a statistic: Average, Minimum, Maximum, SampleCount or Sum'",
         fieldPath: ".statistic",
         reason: "FieldValueRequired",
       },
