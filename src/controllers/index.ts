@@ -81,7 +81,7 @@ const byKind: Record<string, KindRegistration> = {
   ListenerRule: register(listenerRuleKind, ruleReferences, ({ clients }) => listenerRuleDriver(clients.elbv2)),
   CloudMapNamespace: register(cloudMapNamespaceKind, UNREFERENCED.references, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
   CloudMapService: register(cloudMapServiceKind, cloudMapServiceReferences, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
-  EcsService: register(ecsServiceKind, serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, clients.applicationAutoScaling, lookup, settings)),
+  EcsService: register(ecsServiceKind, serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, { aas: clients.applicationAutoScaling, elbv2: clients.elbv2 }, lookup, settings)),
   EcsTask: register(ecsTaskKind, taskReferences, ({ clients, settings }) => ecsTaskDriver(clients.ecs, settings)),
   EcsSchedule: register(ecsScheduleKind, scheduleReferences, ({ clients, settings }) => ecsScheduleDriver(clients.scheduler, clients.ecs, settings)),
 };

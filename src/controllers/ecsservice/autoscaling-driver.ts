@@ -24,6 +24,7 @@ import {
   type ScalingPolicy,
   type ScheduledAction,
 } from "@aws-sdk/client-application-auto-scaling";
+import { DescribeTargetGroupsCommand, type ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { EcsService } from "../../api/ecsservice.js";
 import { BatchedReader } from "../../aws/batched-reader.js";
 import { awsCall, unlessAbsent } from "../../aws/errors.js";
@@ -63,14 +64,14 @@ export interface ServiceScaling {
    */
   observe(obj: EcsService, resourceId: string, desiredCount: number | undefined): Promise<ObservedScaling>;
   /** The spec's scaling in AWS's terms; undefined without spec.autoScaling. */
-  desired(obj: EcsService, resourceId: string, tags: Record<string, string>, scalingTargetGroupArns: readonly (string | undefined)[]): DesiredScaling | undefined;
+  desired(obj: EcsService, resourceId: string, tags: Record<string, string>, scalingTargetGroupArns: readonly (string | undefined)[]): Promise<DesiredScaling | undefined>;
   /** Makes AWS match `desired` (undefined: deregisters), on a target that is ours, absent, or adopted on request. */
   converge(obj: EcsService, desired: DesiredScaling | undefined, observed: ObservedScaling | undefined): Promise<void>;
   /** Deregisters the target if it is ours (its policies and scheduled actions go with it). */
   remove(obj: EcsService, observed: ObservedScaling | undefined): Promise<void>;
 }
 
-export function serviceScaling(aas: ApplicationAutoScalingClient, lookup: Lookup, settings: DriverSettings): ServiceScaling {
+export function serviceScaling(aas: ApplicationAutoScalingClient, elbv2: ElasticLoadBalancingV2Client, lookup: Lookup, settings: DriverSettings): ServiceScaling {
   const maxAgeMs = Math.min(10_000, settings.resyncMs / 2);
   const ids = { ServiceNamespace: SERVICE_NAMESPACE, ScalableDimension: SCALABLE_DIMENSION } as const;
 
@@ -165,11 +166,16 @@ export function serviceScaling(aas: ApplicationAutoScalingClient, lookup: Lookup
     if (arn) tagCache.delete(arn);
   };
 
-  /** The load balancer of a target group the operator manages, from its status (no AWS call). */
-  const loadBalancerOf = (targetGroupArn: string): string | undefined => {
+  /**
+   * The load balancer of a target group the operator manages: from its status, without a call;
+   * else (its status is from before a listener forwarded to it) from ELBv2, one call.
+   */
+  const loadBalancerOf = async (targetGroupArn: string): Promise<string | undefined> => {
     const tg = lookup.list("TargetGroup").find((o) => o.status?.arn === targetGroupArn);
     const arns = tg?.status?.loadBalancerArns;
-    return Array.isArray(arns) && typeof arns[0] === "string" ? arns[0] : undefined;
+    if (Array.isArray(arns) && typeof arns[0] === "string") return arns[0];
+    const out = await unlessAbsent("DescribeTargetGroups", () => elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [targetGroupArn] })), "TargetGroupNotFoundException");
+    return out?.TargetGroups?.[0]?.LoadBalancerArns?.[0];
   };
 
   const remove = async (obj: EcsService, observed: ObservedScaling | undefined): Promise<void> => {
@@ -197,25 +203,28 @@ export function serviceScaling(aas: ApplicationAutoScalingClient, lookup: Lookup
       return { ...base, policies: p, scheduledActions: a, activities };
     },
 
-    desired(obj, resourceId, tags, scalingTargetGroupArns) {
+    async desired(obj, resourceId, tags, scalingTargetGroupArns) {
       const scaling = obj.spec.autoScaling;
       if (!scaling) return undefined;
-      const labels = (scaling.targetTracking ?? []).map((t, i) => {
+      const labels: (string | undefined)[] = [];
+      for (const [i, t] of (scaling.targetTracking ?? []).entries()) {
         const tgArn = scalingTargetGroupArns[i];
-        if (tgArn === undefined) return undefined;
-        const lb = loadBalancerOf(tgArn);
+        if (tgArn === undefined) {
+          labels.push(undefined);
+          continue;
+        }
+        const lb = await loadBalancerOf(tgArn);
         const label = lb !== undefined ? albResourceLabel(lb, tgArn) : undefined;
         if (label === undefined) {
-          // The target group's status names its load balancer from its first check after a
-          // listener or rule forwards to it; until then this waits, retried with backoff.
+          // Retried with backoff until a listener or rule of an ALB forwards to it.
           throw new ReconcileError(
             `TargetGroup ${obj.metadata.namespace}/${t.predefinedMetricSpecification?.targetGroupRef?.name ?? ""} (spec.autoScaling.targetTracking[${String(i)}]) to be attached to an Application Load Balancer: ALBRequestCountPerTarget counts its requests`,
             "retryable",
             "WaitingForDependency",
           );
         }
-        return label;
-      });
+        labels.push(label);
+      }
       return desiredScaling(scaling, resourceId, labels, tags);
     },
 

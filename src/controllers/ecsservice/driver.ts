@@ -1,5 +1,6 @@
 import type { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, TagResourceCommand, UpdateServiceCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { EcsService } from "../../api/ecsservice.js";
 import { BatchedReader } from "../../aws/batched-reader.js";
 import { ecsTags } from "../../aws/ecs.js";
@@ -43,8 +44,13 @@ class ClusterMissing extends Error {
   }
 }
 
-export function ecsServiceDriver(ecs: ECSClient, aas: ApplicationAutoScalingClient, lookup: Lookup, settings: DriverSettings): Driver<EcsService, ServiceDeps, ObservedService, typeof serviceReferences> {
-  const scaler = serviceScaling(aas, lookup, settings);
+export function ecsServiceDriver(
+  ecs: ECSClient,
+  scaling: { aas: ApplicationAutoScalingClient; elbv2: ElasticLoadBalancingV2Client },
+  lookup: Lookup,
+  settings: DriverSettings,
+): Driver<EcsService, ServiceDeps, ObservedService, typeof serviceReferences> {
+  const scaler = serviceScaling(scaling.aas, scaling.elbv2, lookup, settings);
 
   const reader = new BatchedReader<Service>({
     maxBatch: DESCRIBE_BATCH,
@@ -114,7 +120,7 @@ export function ecsServiceDriver(ecs: ECSClient, aas: ApplicationAutoScalingClie
   const resourceIdOf = (obj: EcsService, deps: ServiceDeps): string => scalableResourceId(deps.cluster, serviceName(obj));
 
   /** What differs in the service's scaling (autoscaling.ts); a target that is not ours is a conflict, never changed. */
-  const scalingDifferences = (obj: EcsService, deps: ServiceDeps, scaling: ObservedScaling | undefined): string[] => {
+  const scalingDifferences = async (obj: EcsService, deps: ServiceDeps, scaling: ObservedScaling | undefined): Promise<string[]> => {
     const ownership = scalingOwnership(scaling, obj.metadata.uid);
     const manage = (obj.spec.managementPolicy ?? "Manage") === "Manage";
     if (ownership === "foreign" || ownership === "unowned") {
@@ -124,7 +130,7 @@ export function ecsServiceDriver(ecs: ECSClient, aas: ApplicationAutoScalingClie
         throw new ReconcileError(`the scalable target ${resourceIdOf(obj, deps)} ${whose}; it is left untouched`, "retryable", "ConflictExistingResource");
       }
     }
-    const desired = scaler.desired(obj, resourceIdOf(obj, deps), serviceTags(obj), deps.scalingTargetGroupArns ?? []);
+    const desired = await scaler.desired(obj, resourceIdOf(obj, deps), serviceTags(obj), deps.scalingTargetGroupArns ?? []);
     const adopting = ownership === "unowned" ? ["autoScaling: adopt the existing scalable target"] : [];
     return [...adopting, ...describeScalingDiff(diffScaling(desired, scaling), desired)];
   };
@@ -134,8 +140,8 @@ export function ecsServiceDriver(ecs: ECSClient, aas: ApplicationAutoScalingClie
     scaler.wanted(obj) ? scaler.observe(obj, resourceIdOf(obj, deps), desiredCount) : Promise.resolve(undefined);
 
   const convergeScaling = async (obj: EcsService, deps: ServiceDeps, observed: ObservedService): Promise<ObservedService> => {
-    if (scalingDifferences(obj, deps, observed.scaling).length === 0) return observed;
-    await scaler.converge(obj, scaler.desired(obj, resourceIdOf(obj, deps), serviceTags(obj), deps.scalingTargetGroupArns ?? []), observed.scaling);
+    if ((await scalingDifferences(obj, deps, observed.scaling)).length === 0) return observed;
+    await scaler.converge(obj, await scaler.desired(obj, resourceIdOf(obj, deps), serviceTags(obj), deps.scalingTargetGroupArns ?? []), observed.scaling);
     const scaling = await observeScaling(obj, deps, observed.service.desiredCount);
     return { ...observed, ...(scaling ? { scaling } : {}) };
   };
@@ -165,7 +171,7 @@ export function ecsServiceDriver(ecs: ECSClient, aas: ApplicationAutoScalingClie
       const observed = { ...observedFrom(obj, deps, service, obj.status?.forceNewDeployment), ...(scaling ? { scaling } : {}) };
       const ownership = ownershipOf(fromLowerTagList(service.tags), obj.metadata.uid);
       // A service being deleted is judged by deletion alone; the scaling of a service not ours is not looked into.
-      const differences = obj.metadata.deletionTimestamp ? [] : [...describeDiff(diffService(obj, deps, observed)), ...(ownership === "ours" ? scalingDifferences(obj, deps, scaling) : [])];
+      const differences = obj.metadata.deletionTimestamp ? [] : [...describeDiff(diffService(obj, deps, observed)), ...(ownership === "ours" ? await scalingDifferences(obj, deps, scaling) : [])];
       return { exists: true, ownership, differences, observed };
     },
 
