@@ -48,6 +48,15 @@ export function Int(description: string, options: FieldOptions = {}) {
   return Type.Integer({ description, ...withExtensions(options) });
 }
 
+export function Num(description: string, options: FieldOptions = {}) {
+  return Type.Number({ description, ...withExtensions(options) });
+}
+
+/** A free-form JSON object passed to AWS as it is (a Lambda hook's details): the API server keeps every field. */
+export function AnyObject(description: string): TUnsafe<Record<string, unknown>> {
+  return Type.Unsafe<Record<string, unknown>>({ type: "object", "x-kubernetes-preserve-unknown-fields": true, description });
+}
+
 export function Bool(description: string, options: FieldOptions = {}) {
   return Type.Boolean({ description, ...withExtensions(options) });
 }
@@ -72,9 +81,4 @@ export function immutable(field: string, why = "is immutable"): CelRule {
 /** A reference to another object of this operator, by name, in the same namespace only. */
 export function NameRef(what: string, description = `A ${what} in the same namespace, by name.`, options: FieldOptions = {}) {
   return Obj({ name: Str(`The name of the ${what} in the same namespace.`, { minLength: 1 }) }, description, options);
-}
-
-/** A JSON number (AWS's Double), where an integer would not do (a target value of 0.5). */
-export function Num(description: string, options: FieldOptions = {}) {
-  return Type.Number({ description, ...withExtensions(options) });
 }

@@ -134,7 +134,7 @@ describe("EcsService autoScaling: identities", () => {
     ["autoScaling held at zero", { autoScaling: { minCapacity: 0, maxCapacity: 0 } }, 0],
   ])("starts a service with %s at the right count", (_what, spec, count) => {
     expect(initialDesiredCount(svc(spec).spec)).toBe(count);
-    expect(createServiceInput(svc(spec), { cluster: "team_main", taskDefinition: "web:1", targetGroupArns: [], registryArns: [] }).desiredCount).toBe(count);
+    expect(createServiceInput(svc(spec), { cluster: "team_main", taskDefinition: "web:1", targetGroupArns: [], registryArns: [], advanced: [] }).desiredCount).toBe(count);
   });
 });
 
@@ -263,7 +263,7 @@ describe("EcsService autoScaling: diff against AWS's answers", () => {
 });
 
 describe("EcsService autoScaling: the service's own count", () => {
-  const deps: ServiceDeps = { cluster: "team_main", taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1", targetGroupArns: [], registryArns: [] };
+  const deps: ServiceDeps = { cluster: "team_main", taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1", targetGroupArns: [], registryArns: [], advanced: [] };
   const moved = (obj: EcsService): Service => {
     const input = createServiceInput(obj, deps);
     return { serviceName: input.serviceName, status: "ACTIVE", taskDefinition: deps.taskDefinition, desiredCount: 7, tags: input.tags };
