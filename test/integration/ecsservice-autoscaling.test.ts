@@ -4,10 +4,13 @@
 // /autoscale route, as Application Auto Scaling moves it, and UpdateService from outside), which
 // the operator never touches, across re-checks and a restart.
 import {
+  DeleteScalingPolicyCommand,
+  DeleteScheduledActionCommand,
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
   DescribeScheduledActionsCommand,
   ListTagsForResourceCommand,
+  PutScalingPolicyCommand,
   RegisterScalableTargetCommand,
 } from "@aws-sdk/client-application-auto-scaling";
 import { DescribeServicesCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand } from "@aws-sdk/client-ecs";
@@ -92,6 +95,24 @@ describe("EcsService autoScaling against kube-apiserver, moto and the ECS layer"
     await aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: "ecs", ResourceId: resourceId("web"), ScalableDimension: DIMENSION, MaxCapacity: 3 }));
     await waitFor("maxCapacity restored", async () => (await target("web"))?.MaxCapacity === 6, RESYNC_SECONDS * 1000 * 5);
     await waitFor("a DriftCorrected Event", async () => (await eventsFor(stack, env.namespace, "web")).some((e) => e.reason === "DriftCorrected" && e.message.includes("autoScaling maxCapacity 6 (3 in AWS)")));
+
+    // A policy and the scheduled action deleted and a policy added behind its back: put back and deleted, with Events.
+    const at = { ServiceNamespace: "ecs", ResourceId: resourceId("web"), ScalableDimension: DIMENSION } as const;
+    await aas.send(new DeleteScalingPolicyCommand({ ...at, PolicyName: "burst" }));
+    await aas.send(new DeleteScheduledActionCommand({ ...at, ScheduledActionName: "night" }));
+    await aas.send(
+      new PutScalingPolicyCommand({ ...at, PolicyName: "stray", PolicyType: "TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration: { TargetValue: 10, PredefinedMetricSpecification: { PredefinedMetricType: "ECSServiceAverageMemoryUtilization" } } }),
+    );
+    await waitFor(
+      "the policies and scheduled action as declared",
+      async () => (await policies("web")).map((p) => p.PolicyName).sort().join() === "burst,cpu" && (await actions("web")).map((a) => a.ScheduledActionName).join() === "night",
+      RESYNC_SECONDS * 1000 * 5,
+    );
+    expect((await policies("web")).find((p) => p.PolicyName === "burst")?.StepScalingPolicyConfiguration?.StepAdjustments).toEqual([{ MetricIntervalLowerBound: 0, ScalingAdjustment: 2 }]);
+    await waitFor("DriftCorrected Events naming each", async () => {
+      const messages = (await eventsFor(stack, env.namespace, "web")).filter((e) => e.reason === "DriftCorrected").map((e) => e.message);
+      return ["autoScaling policy burst", "autoScaling policy stray (not in the spec: deleted)", "autoScaling scheduled action night"].every((f) => messages.some((m) => m.includes(f)));
+    });
   });
 
   it("leaves the count to the autoscaler across re-checks and a restart: no UpdateService of its own, status follows", async () => {
