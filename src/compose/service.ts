@@ -55,7 +55,10 @@ export function ecsService(ctx: MappingContext, name: string, svc: ComposeServic
   } else {
     if (svc.scale !== undefined && svc.deploy?.replicas !== undefined && svc.scale !== svc.deploy.replicas) ctx.warnings.field(at("scale"), `scale and deploy.replicas differ; using deploy.replicas (${String(svc.deploy.replicas)})`);
     const replicas = svc.deploy?.replicas ?? svc.scale;
-    const scaling = autoscaling !== undefined ? autoScalingOf(autoscaling, (message) => ctx.warnings.field(at("x-aws-autoscaling"), message)) : undefined;
+    const warnScaling = (message: string): void => {
+      ctx.warnings.field(at("x-aws-autoscaling"), message);
+    };
+    const scaling = autoscaling !== undefined ? autoScalingOf(autoscaling, warnScaling) : undefined;
     if (scaling === undefined) {
       spec.desiredCount = replicas ?? 1;
     } else {
