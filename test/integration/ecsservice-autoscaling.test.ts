@@ -173,6 +173,19 @@ describe("EcsService autoScaling against kube-apiserver, moto and the ECS layer"
     expect((await policies("api"))[0]?.TargetTrackingScalingPolicyConfiguration?.PredefinedMetricSpecification).toEqual({ PredefinedMetricType: "ALBRequestCountPerTarget", ResourceLabel: label });
   }, 90_000);
 
+  it("suspends dynamic scale-in in place with one RegisterScalableTarget and an Event, and status shows it", async () => {
+    await proxy.reset(accountId);
+    env.apply(serviceManifest("web", { autoScaling: { ...autoScaling(45), suspendedState: { dynamicScalingInSuspended: true } } }));
+    await waitFor("scale-in suspended in moto", async () => (await target("web"))?.SuspendedState?.DynamicScalingInSuspended === true);
+    await waitFor("status.autoScaling.suspendedState", async () => (await env.get<EcsService>("ecsservices", "web"))?.status?.autoScaling?.suspendedState?.dynamicScalingInSuspended === true, RESYNC_SECONDS * 1000 * 5);
+    expect((await target("web"))?.SuspendedState).toEqual({ DynamicScalingInSuspended: true, DynamicScalingOutSuspended: false, ScheduledScalingSuspended: false });
+    const counts = await proxy.counts(accountId);
+    expect(callsTo(counts, "application-autoscaling:RegisterScalableTarget")).toBe(1);
+    for (const op of ["DeregisterScalableTarget", "PutScalingPolicy", "PutScheduledAction"]) expect(callsTo(counts, `application-autoscaling:${op}`), op).toBe(0);
+    expect(callsTo(counts, "ecs:UpdateService")).toBe(0);
+    expect((await eventsFor(stack, env.namespace, "web")).some((e) => e.reason === "Updated" && e.message.includes("autoScaling suspendedState"))).toBe(true);
+  });
+
   it("deregisters the target when autoScaling is removed, and takes the count back when desiredCount is set", async () => {
     env.apply(serviceManifest("web", { desiredCount: 2 }));
     await waitFor("the target deregistered", async () => (await target("web")) === undefined);
