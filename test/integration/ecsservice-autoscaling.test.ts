@@ -198,6 +198,25 @@ describe("EcsService autoScaling against kube-apiserver, moto and the ECS layer"
     expect(kubectl(stack, ["get", "ecssvc", "web", "-n", env.namespace, "-o", "jsonpath={.status.autoScaling}"])).toBe("");
   });
 
+  it("leaves a scalable target registered by someone else alone (ConflictExistingResource) until adopt: true takes it over", async () => {
+    env.apply(serviceManifest("legacy", { desiredCount: 1 }));
+    await ready("legacy");
+    await aas.send(new RegisterScalableTargetCommand({ ServiceNamespace: "ecs", ResourceId: resourceId("legacy"), ScalableDimension: DIMENSION, MinCapacity: 1, MaxCapacity: 9 }));
+    env.apply(serviceManifest("legacy", { autoScaling: { minCapacity: 1, maxCapacity: 3 } }));
+    const conflict = await waitForCondition<EcsService>(stack, "ecsservices", env.namespace, "legacy", { type: "Synced", status: "False", reason: "ConflictExistingResource" });
+    expect(conflict.status?.conditions?.find((c) => c.type === "Synced")?.message).toContain(`the scalable target ${resourceId("legacy")} is registered without ecs-operator owner tags; set spec.adopt: true`);
+    await sleep(RESYNC_SECONDS * 1000 * 2);
+    expect(await target("legacy")).toMatchObject({ MinCapacity: 1, MaxCapacity: 9 });
+
+    env.apply(serviceManifest("legacy", { adopt: true, autoScaling: { minCapacity: 1, maxCapacity: 3 } }));
+    await waitFor("the adopted target at maxCapacity 3", async () => (await target("legacy"))?.MaxCapacity === 3);
+    const obj = await ready("legacy");
+    const tags = (await aas.send(new ListTagsForResourceCommand({ ResourceARN: (await target("legacy"))?.ScalableTargetARN }))).Tags;
+    expect(tags).toMatchObject({ "ecs-operator.dev/uid": obj.metadata.uid });
+    kubectl(stack, ["delete", "ecsservice", "legacy", "-n", env.namespace, "--wait=true", "--timeout=60s"]);
+    expect(await target("legacy")).toBeUndefined();
+  }, 90_000);
+
   it("deregisters the target before deleting the service, and the finalizer goes once both are gone", async () => {
     await proxy.reset(accountId);
     const since = Date.now();
