@@ -24,11 +24,13 @@ function provider(spec: CapacityProvider["spec"], namespace = "team", status?: C
   return { apiVersion: "ecs.operator.dev/v1alpha1", kind: "CapacityProvider", metadata: { name: "web", namespace, uid: "u-1", generation: 1 }, spec, ...(status ? { status } : {}) };
 }
 
-const asg = provider({ autoScalingGroupProvider: { autoScalingGroupArn: ASG_ARN, managedScaling: { status: "ENABLED", targetCapacity: 90 }, managedTerminationProtection: "DISABLED" } });
+type AsgSpec = NonNullable<CapacityProvider["spec"]["autoScalingGroupProvider"]>;
+type ManagedSpec = NonNullable<CapacityProvider["spec"]["managedInstancesProvider"]>;
 
-const managed = provider({
-  clusterRef: { name: "main" },
-  managedInstancesProvider: {
+const asgSpec: AsgSpec = { autoScalingGroupArn: ASG_ARN, managedScaling: { status: "ENABLED", targetCapacity: 90 }, managedTerminationProtection: "DISABLED" };
+const asg = provider({ autoScalingGroupProvider: asgSpec });
+
+const managedSpec: ManagedSpec = {
     infrastructureRoleArn: "arn:aws:iam::123456789012:role/ecsInfrastructureRole",
     instanceLaunchTemplate: {
       ec2InstanceProfileArn: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole",
@@ -38,8 +40,8 @@ const managed = provider({
       instanceRequirements: { vCpuCount: { min: 2, max: 8 }, memoryMiB: { min: 4096 }, cpuManufacturers: ["intel", "amd"] },
     },
     propagateTags: "CAPACITY_PROVIDER",
-  },
-});
+};
+const managed = provider({ clusterRef: { name: "main" }, managedInstancesProvider: managedSpec });
 
 /** What AWS's DescribeCapacityProviders answers for an Auto Scaling group provider made from `obj`: its defaults filled in. */
 function asgAsAwsReports(obj: CapacityProvider): AwsCapacityProvider {
@@ -114,14 +116,14 @@ describe("CapacityProvider mapping", () => {
   });
 
   it("updates managed scaling in place, without the group's ARN, which UpdateCapacityProvider does not take", () => {
-    const changed = provider({ autoScalingGroupProvider: { ...asg.spec.autoScalingGroupProvider!, managedScaling: { status: "ENABLED", targetCapacity: 75 } } });
+    const changed = provider({ autoScalingGroupProvider: { ...asgSpec, managedScaling: { status: "ENABLED", targetCapacity: 75 } } });
     expect(describeDiff(diffCapacityProvider(changed, asgAsAwsReports(asg), {}))).toEqual(["autoScalingGroupProvider.managedScaling"]);
     const input = updateCapacityProviderInput(changed, {});
     expect(input).toEqual({ name: "team_web", autoScalingGroupProvider: { managedScaling: { status: "ENABLED", targetCapacity: 75 }, managedTerminationProtection: "DISABLED" } });
   });
 
   it("updates a Managed Instances launch template in place, without what is fixed at creation", () => {
-    const bigger = provider({ ...managed.spec, managedInstancesProvider: { ...managed.spec.managedInstancesProvider!, instanceLaunchTemplate: { ...managed.spec.managedInstancesProvider!.instanceLaunchTemplate, storageConfiguration: { storageSizeGiB: 100 } } } });
+    const bigger = provider({ ...managed.spec, managedInstancesProvider: { ...managedSpec, instanceLaunchTemplate: { ...managedSpec.instanceLaunchTemplate, storageConfiguration: { storageSizeGiB: 100 } } } });
     expect(describeDiff(diffCapacityProvider(bigger, managedAsAwsReports(managed, "team_main"), { cluster: "team_main" }))).toEqual(["managedInstancesProvider.instanceLaunchTemplate.storageConfiguration"]);
     const input = updateCapacityProviderInput(bigger, { cluster: "team_main" });
     expect(input.cluster).toBe("team_main");
@@ -130,9 +132,9 @@ describe("CapacityProvider mapping", () => {
   });
 
   it("reports what cannot change in place: the group's ARN, the Spot choice, the type", () => {
-    const otherGroup = provider({ autoScalingGroupProvider: { ...asg.spec.autoScalingGroupProvider!, autoScalingGroupArn: ASG_ARN.replace("web-asg", "other") } });
+    const otherGroup = provider({ autoScalingGroupProvider: { ...asgSpec, autoScalingGroupArn: ASG_ARN.replace("web-asg", "other") } });
     expect(diffCapacityProvider(otherGroup, asgAsAwsReports(asg), {}).immutable).toEqual([expect.stringContaining("autoScalingGroupArn (spec")]);
-    const onDemand = provider({ ...managed.spec, managedInstancesProvider: { ...managed.spec.managedInstancesProvider!, instanceLaunchTemplate: { ...managed.spec.managedInstancesProvider!.instanceLaunchTemplate, capacityOptionType: "ON_DEMAND" } } });
+    const onDemand = provider({ ...managed.spec, managedInstancesProvider: { ...managedSpec, instanceLaunchTemplate: { ...managedSpec.instanceLaunchTemplate, capacityOptionType: "ON_DEMAND" } } });
     expect(diffCapacityProvider(onDemand, managedAsAwsReports(managed, "team_main"), { cluster: "team_main" }).immutable).toEqual(["managedInstancesProvider.instanceLaunchTemplate.capacityOptionType (spec ON_DEMAND, AWS SPOT)"]);
     expect(diffCapacityProvider(managed, asgAsAwsReports(asg), { cluster: "team_main" }).immutable).toContain("type (spec managedInstancesProvider, AWS EC2_AUTOSCALING)");
   });
@@ -140,7 +142,7 @@ describe("CapacityProvider mapping", () => {
   it("finds a Managed Instances provider being deleted through its cluster, and says when it cannot", () => {
     expect(locateCapacityProvider(asg, { cluster: [undefined] })).toEqual({});
     expect(locateCapacityProvider(provider(managed.spec, "team", { cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/team_main" }), { cluster: [undefined] })).toEqual({ cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/team_main" });
-    expect(locateCapacityProvider(managed, { cluster: [undefined] })).toEqual({ unlocated: expect.stringContaining("EcsCluster team/main shows no clusterName") });
+    expect(JSON.stringify(locateCapacityProvider(managed, { cluster: [undefined] }))).toContain("EcsCluster team/main shows no clusterName");
   });
 
   it("names the live clusters that still list a provider, not the one a Managed Instances provider belongs to", () => {
@@ -156,14 +158,12 @@ describe("CapacityProvider mapping", () => {
 
   it("maps status and readiness: updates in progress look again, a failed one says AWS's reason", () => {
     const reported = managedAsAwsReports(managed, "team_main");
-    expect(capacityProviderStatus(reported)).toMatchObject({ capacityProviderName: "team_web", type: "MANAGED_INSTANCES", cluster: expect.stringContaining("cluster/team_main"), status: "ACTIVE" });
+    expect(capacityProviderStatus(reported)).toMatchObject({ capacityProviderName: "team_web", type: "MANAGED_INSTANCES", cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/team_main", status: "ACTIVE" });
     expect(capacityProviderStatus(asgAsAwsReports(asg)).type).toBe("EC2_AUTOSCALING");
     expect(capacityProviderReadiness(reported)).toMatchObject({ ready: true, reason: "Available" });
     expect(capacityProviderReadiness({ ...reported, updateStatus: "UPDATE_IN_PROGRESS" })).toMatchObject({ ready: false, reason: "Updating", recheckAfterMs: 5000 });
-    expect(capacityProviderReadiness({ ...reported, updateStatus: "UPDATE_FAILED", updateStatusReason: "The specified infrastructure role cannot be assumed" })).toMatchObject({
-      ready: false,
-      failure: true,
-      message: expect.stringContaining("The specified infrastructure role cannot be assumed"),
-    });
+    const failed = capacityProviderReadiness({ ...reported, updateStatus: "UPDATE_FAILED", updateStatusReason: "The specified infrastructure role cannot be assumed" });
+    expect(failed).toMatchObject({ ready: false, failure: true });
+    expect(failed.message).toContain("The specified infrastructure role cannot be assumed");
   });
 });

@@ -10,7 +10,7 @@ function cluster(spec: EcsCluster["spec"]): EcsCluster {
 /** The references as the runtime resolves them: each CapacityProvider's AWS name is `cp-<object name>`. */
 function refsOf(obj: EcsCluster): ClusterRefs {
   return {
-    capacityProviders: clusterReferences.capacityProviders.names(obj.spec).map((n) => (n === undefined ? undefined : `cp-${n}`)),
+    capacityProviders: clusterReferences.capacityProviders.names(obj.spec).map((n) => `cp-${n}`),
     strategyProviders: clusterReferences.strategyProviders.names(obj.spec).map((n) => (n === undefined ? undefined : `cp-${n}`)),
   };
 }

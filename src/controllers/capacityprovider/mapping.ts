@@ -130,8 +130,9 @@ export function diffCapacityProvider(obj: CapacityProvider, observed: AwsCapacit
       if ((capacityOptionType ?? "ON_DEMAND") !== (haveTemplate?.capacityOptionType ?? "ON_DEMAND")) immutable.push(`managedInstancesProvider.instanceLaunchTemplate.capacityOptionType (spec ${capacityOptionType ?? "ON_DEMAND"}, AWS ${haveTemplate?.capacityOptionType ?? "ON_DEMAND"})`);
       if (fipsEnabled !== undefined && haveTemplate?.fipsEnabled !== undefined && fipsEnabled !== haveTemplate.fipsEnabled) immutable.push(`managedInstancesProvider.instanceLaunchTemplate.fipsEnabled (spec ${String(fipsEnabled)}, AWS ${String(haveTemplate.fipsEnabled)})`);
       if (mi.infrastructureRoleArn !== have.infrastructureRoleArn) update.push("managedInstancesProvider.infrastructureRoleArn");
-      for (const [key, value] of Object.entries(template)) {
-        if (value !== undefined && differs(value, (haveTemplate as Record<string, unknown> | undefined)?.[key])) update.push(`managedInstancesProvider.instanceLaunchTemplate.${key}`);
+      const haveFields: Record<string, unknown> = { ...haveTemplate };
+      for (const [key, value] of Object.entries(template) as [string, unknown][]) {
+        if (value !== undefined && differs(value, haveFields[key])) update.push(`managedInstancesProvider.instanceLaunchTemplate.${key}`);
       }
       if ((mi.propagateTags ?? "NONE") !== (have.propagateTags ?? "NONE")) update.push("managedInstancesProvider.propagateTags");
       if (mi.infrastructureOptimization && differs(mi.infrastructureOptimization, have.infrastructureOptimization)) update.push("managedInstancesProvider.infrastructureOptimization");
