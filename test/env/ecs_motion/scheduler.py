@@ -9,6 +9,7 @@ states and the counts follow. Wording of events and reasons is ECS's.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -51,10 +52,12 @@ def full_task_definition_arn(service: Any) -> str | None:
 
 
 def updated(service: Any, before: Revision, force_new_deployment: bool) -> None:
-    """After UpdateService: a changed revision (or forceNewDeployment) makes a new PRIMARY."""
+    """After UpdateService: a changed revision (or forceNewDeployment) makes a new PRIMARY. A
+    changed capacity provider strategy alone does not ("This parameter doesn't trigger a new
+    service deployment"): the next deployment, forced or not, takes it."""
     service.task_definition = full_task_definition_arn(service)
     after = Revision.of(service)
-    if after != before or force_new_deployment:
+    if dataclasses.replace(after, capacity_provider_strategy=before.capacity_provider_strategy) != before or force_new_deployment:
         for d in service.deployments:
             if d.status == "PRIMARY":
                 d.set(status="ACTIVE")
