@@ -1,12 +1,15 @@
 import type { Static } from "@sinclair/typebox";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
-import { immutable, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
+import { immutable, Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 const capacityProvider = StringEnum(["FARGATE", "FARGATE_SPOT"] as const, "A Fargate capacity provider.");
 
 /** ECS's limits: 20 capacity providers on a cluster, 6 in a strategy. */
 const MAX_CLUSTER_PROVIDERS = 20;
 const MAX_STRATEGY_PROVIDERS = 6;
+
+/** A CapacityProvider by name, bounded so that the API server can bound the CEL rules over the lists. */
+const providerRef = (description: string) => Obj({ name: Str("The name of the CapacityProvider in the same namespace.", { minLength: 1, maxLength: 253 }) }, description);
 
 const spec = specSchema(
   {
@@ -27,7 +30,7 @@ const spec = specSchema(
     ),
     capacityProviderRefs: Optional(
       List(
-        NameRef("CapacityProvider", "A CapacityProvider in the same namespace, by name (an Auto Scaling group provider; a Managed Instances one names this cluster instead)."),
+        providerRef("A CapacityProvider in the same namespace, by name (an Auto Scaling group provider; a Managed Instances one names this cluster instead)."),
         "EC2 capacity providers to associate with the cluster, as CapacityProvider objects (import one made elsewhere with managementPolicy: Observe). The cluster waits for each to be Ready, and each waits to be deleted until the cluster no longer lists it.",
         { maxItems: MAX_CLUSTER_PROVIDERS },
       ),
@@ -37,7 +40,7 @@ const spec = specSchema(
         Obj(
           {
             capacityProvider: Optional(StringEnum(["FARGATE", "FARGATE_SPOT"] as const, "A Fargate capacity provider (one of capacityProviders); exclusive with capacityProviderRef.")),
-            capacityProviderRef: Optional(NameRef("CapacityProvider", "A CapacityProvider of capacityProviderRefs, by name; exclusive with capacityProvider.")),
+            capacityProviderRef: Optional(providerRef("A CapacityProvider of capacityProviderRefs, by name; exclusive with capacityProvider.")),
             weight: Optional(Int("Relative share of tasks placed with this provider.", { minimum: 0, maximum: 1000 })),
             base: Optional(Int("Minimum number of tasks on this provider.", { minimum: 0, maximum: 100000 })),
           },
@@ -52,7 +55,7 @@ const spec = specSchema(
             {
               // ECS: a strategy holds Fargate providers or Auto Scaling group providers, never both.
               rule: "!self.exists(s, has(s.capacityProvider)) || !self.exists(s, has(s.capacityProviderRef))",
-              messageExpression: "'a capacity provider strategy holds Fargate providers or EC2 ones, not both: ' + self.map(s, has(s.capacityProvider) ? s.capacityProvider : 'capacityProviderRef ' + s.capacityProviderRef.name).join(', ')",
+              message: "a capacity provider strategy holds Fargate providers (capacityProvider) or EC2 ones (capacityProviderRef), not both",
             },
           ],
         },
@@ -76,9 +79,13 @@ const spec = specSchema(
   {
     validations: [
       {
-        rule: "!has(self.defaultCapacityProviderStrategy) || self.defaultCapacityProviderStrategy.all(s, has(s.capacityProvider) ? (has(self.capacityProviders) && s.capacityProvider in self.capacityProviders) : (has(self.capacityProviderRefs) && self.capacityProviderRefs.exists(r, r.name == s.capacityProviderRef.name)))",
-        messageExpression:
-          "'every defaultCapacityProviderStrategy entry must name one of capacityProviders or capacityProviderRefs; not listed: ' + self.defaultCapacityProviderStrategy.filter(s, has(s.capacityProvider) ? !(has(self.capacityProviders) && s.capacityProvider in self.capacityProviders) : !(has(self.capacityProviderRefs) && self.capacityProviderRefs.exists(r, r.name == s.capacityProviderRef.name))).map(s, has(s.capacityProvider) ? s.capacityProvider : s.capacityProviderRef.name).join(', ')",
+        rule: "!has(self.defaultCapacityProviderStrategy) || self.defaultCapacityProviderStrategy.all(s, !has(s.capacityProvider) || (has(self.capacityProviders) && s.capacityProvider in self.capacityProviders))",
+        message: "every defaultCapacityProviderStrategy entry must name one of capacityProviders or capacityProviderRefs: a capacityProvider is missing from capacityProviders",
+        fieldPath: ".defaultCapacityProviderStrategy",
+      },
+      {
+        rule: "!has(self.defaultCapacityProviderStrategy) || self.defaultCapacityProviderStrategy.all(s, !has(s.capacityProviderRef) || (has(self.capacityProviderRefs) && self.capacityProviderRefs.exists(r, r.name == s.capacityProviderRef.name)))",
+        message: "every defaultCapacityProviderStrategy entry must name one of capacityProviders or capacityProviderRefs: a capacityProviderRef is missing from capacityProviderRefs",
         fieldPath: ".defaultCapacityProviderStrategy",
       },
       {

@@ -1,7 +1,7 @@
 import type { Static } from "@sinclair/typebox";
 import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
-import { Bool, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
+import { Bool, Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 const immutable = (field: string) => [{ rule: "self == oldSelf", message: `${field} cannot be changed in place; delete and recreate the service` }];
 
@@ -11,7 +11,9 @@ const capacityProviderStrategy = List(
   Obj(
     {
       capacityProvider: Optional(Str("The capacity provider by its AWS name, e.g. FARGATE or FARGATE_SPOT, or an EC2 one not managed here; exclusive with capacityProviderRef.", { minLength: 1, maxLength: 255 })),
-      capacityProviderRef: Optional(NameRef("CapacityProvider", "A CapacityProvider in the same namespace, by name; exclusive with capacityProvider. The service waits for it to be Ready.")),
+      capacityProviderRef: Optional(
+        Obj({ name: Str("The name of the CapacityProvider in the same namespace.", { minLength: 1, maxLength: 253 }) }, "A CapacityProvider in the same namespace, by name; exclusive with capacityProvider. The service waits for it to be Ready."),
+      ),
       weight: Optional(Int("Relative share of tasks placed with this provider.", { minimum: 0, maximum: 1000 })),
       base: Optional(Int("Minimum number of tasks on this provider.", { minimum: 0, maximum: 100000 })),
     },
@@ -26,8 +28,7 @@ const capacityProviderStrategy = List(
       {
         // ECS: a strategy holds Fargate providers or Auto Scaling group providers, never both.
         rule: "self.all(s, has(s.capacityProvider) && s.capacityProvider in ['FARGATE', 'FARGATE_SPOT']) || !self.exists(s, has(s.capacityProvider) && s.capacityProvider in ['FARGATE', 'FARGATE_SPOT'])",
-        messageExpression:
-          "'a capacity provider strategy holds Fargate providers or EC2 ones, not both: ' + self.map(s, has(s.capacityProvider) ? s.capacityProvider : 'capacityProviderRef ' + s.capacityProviderRef.name).join(', ')",
+        message: "a capacity provider strategy holds Fargate providers (FARGATE, FARGATE_SPOT) or EC2 ones (capacityProviderRef or another name), not both",
       },
     ],
   },
