@@ -106,6 +106,15 @@ if ready.status == "True" then
   return hs
 end
 
+-- A release paused by a PAUSE lifecycle hook waits for a person (the ecs.operator.dev/continue or
+-- ecs.operator.dev/rollback annotation): Suspended, as Argo CD shows a paused rollout.
+local release = status.release or {}
+if synced.status == "True" and current(progressing) and progressing.status == "True" and #(release.awaitingAction or {}) > 0 then
+  hs.status = "Suspended"
+  hs.message = progressing.message
+  return hs
+end
+
 -- Transitional: creating, updating, rolling out, waiting for a dependency, or an AWS error or
 -- throttling the operator retries. The newest news first: a failed sync, then the rollout.
 hs.status = "Progressing"

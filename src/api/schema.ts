@@ -48,6 +48,15 @@ export function Int(description: string, options: FieldOptions = {}) {
   return Type.Integer({ description, ...withExtensions(options) });
 }
 
+export function Num(description: string, options: FieldOptions = {}) {
+  return Type.Number({ description, ...withExtensions(options) });
+}
+
+/** A free-form JSON object passed to AWS as it is (a Lambda hook's details): the API server keeps every field. */
+export function AnyObject(description: string): TUnsafe<Record<string, unknown>> {
+  return Type.Unsafe<Record<string, unknown>>({ type: "object", "x-kubernetes-preserve-unknown-fields": true, description });
+}
+
 export function Bool(description: string, options: FieldOptions = {}) {
   return Type.Boolean({ description, ...withExtensions(options) });
 }

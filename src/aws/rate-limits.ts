@@ -27,6 +27,11 @@ export const AWS_API_RATES: Record<string, Rate> = {
   "ecs:tag-read": { ratePerSecond: 20, burst: 50 },
   "ecs:tag-modify": { ratePerSecond: 10, burst: 20 },
   "ecs:other": { ratePerSecond: 20, burst: 50 },
+  // The service-deployment operations (ListServiceDeployments, DescribeServiceDeployments,
+  // StopServiceDeployment, ContinueServiceDeployment) are not on the throttling page: a class of
+  // their own at conservative rates, so that reading releases never eats the services' bucket.
+  "ecs:servicedeployment-read": { ratePerSecond: 10, burst: 20 },
+  "ecs:servicedeployment-modify": { ratePerSecond: 1, burst: 5 },
   "elasticloadbalancing:read": { ratePerSecond: 10, burst: 40 },
   "elasticloadbalancing:modify": { ratePerSecond: 5, burst: 20 },
   "servicediscovery:read": { ratePerSecond: 10, burst: 50 },
@@ -58,6 +63,7 @@ export function apiClassOf(service: string, operation: string): string {
   if (/ContainerInstance/.test(operation)) return `ecs:container-instance-${mode}`;
   if (/Cluster|CapacityProvider/.test(operation)) return `ecs:cluster-${mode}`;
   if (/TaskDefinition/.test(operation)) return `ecs:taskdefinition-${mode}`;
+  if (/ServiceDeployment/.test(operation)) return `ecs:servicedeployment-${mode}`;
   if (/Service/.test(operation)) return `ecs:service-${mode}`;
   if (/^(RunTask|StartTask|StopTask|DescribeTasks|ListTasks)$/.test(operation)) return `ecs:task-${mode}`;
   return "ecs:other";

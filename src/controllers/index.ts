@@ -82,7 +82,7 @@ const byKind: Record<string, KindRegistration> = {
   }),
   TaskDefinition: register(taskDefinitionKind, UNREFERENCED.references, ({ clients, lookup, settings }) => taskDefinitionDriver(clients.ecs, lookup, settings)),
   TargetGroup: register(targetGroupKind, UNREFERENCED.references, ({ clients }) => targetGroupDriver(clients.elbv2)),
-  ListenerRule: register(listenerRuleKind, ruleReferences, ({ clients }) => listenerRuleDriver(clients.elbv2)),
+  ListenerRule: register(listenerRuleKind, ruleReferences, ({ clients, lookup }) => listenerRuleDriver(clients.elbv2, lookup)),
   CloudMapNamespace: register(cloudMapNamespaceKind, UNREFERENCED.references, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
   CloudMapService: register(cloudMapServiceKind, cloudMapServiceReferences, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
   EcsService: register(ecsServiceKind, serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, lookup, settings)),

@@ -61,6 +61,8 @@ export interface Readiness {
    * ttlSecondsAfterFinished does; the one case in which the operator deletes an object.
    */
   deleteObjectAfterMs?: number;
+  /** Normal Events to record with this status, e.g. a rollout that reached a new stage. */
+  events?: { reason: string; message: string }[];
 }
 
 /** The spec of an object, as a driver's reference declarations read it. */

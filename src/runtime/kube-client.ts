@@ -49,7 +49,10 @@ export function apiErrorFromResponse(res: IncomingMessage, body: string): Kubern
 
 /** Sends one request with the kubeconfig's credentials and TLS settings (and proxy, through its agent). */
 export async function sendRequest(kubeConfig: KubeConfig, url: URL, init: { method: string; signal: AbortSignal; body?: string; contentType?: string }): Promise<IncomingMessage> {
-  const options: RequestOptions = { headers: { Accept: "application/json", ...(init.contentType ? { "Content-Type": init.contentType } : {}) } };
+  // A body goes with its length: sent chunked, a DELETE's body left the keep-alive connection in a
+  // state the API server answered the next request on with "400 Bad Request".
+  const length = init.body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(init.body)) };
+  const options: RequestOptions = { headers: { Accept: "application/json", ...(init.contentType ? { "Content-Type": init.contentType } : {}), ...length } };
   await kubeConfig.applyToHTTPSOptions(options);
   const send = url.protocol === "http:" ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {

@@ -156,6 +156,7 @@ async function converge<Obj extends ManagedObject, Deps, Observed, R extends Ref
   const readiness = driver.readiness(obj, current.observed);
   announceFailure(obj, readiness, ctx);
   announce(obj, readiness, ctx);
+  for (const event of readiness.events ?? []) ctx.events.normal(obj, event.reason, event.message);
   if (readiness.deleteObjectAfterMs !== undefined && readiness.deleteObjectAfterMs <= 0) {
     await ctx.writer.deleteObject(obj);
     ctx.events.normal(obj, "Expired", "deleted this object: its kind asked for it (a finished run past its time to live)");
@@ -192,6 +193,7 @@ async function observeOnly<Obj extends ManagedObject, Deps, Observed, R extends 
     return { outcome: "success", requeueAfterMs: nextRecheckMs(ctx) };
   }
   const readiness = driver.readiness(obj, observation.observed);
+  for (const event of readiness.events ?? []) ctx.events.normal(obj, event.reason, event.message);
   const differs = observation.differences.length > 0;
   await writeStatus(
     obj,

@@ -126,6 +126,8 @@ export interface EcsPace {
   stoppingTicks: number;
   /** How long a RunTask/StartTask task runs before it exits (unless a rule says otherwise). */
   runTicks: number;
+  /** One of ECS's minutes (bake times, canary and linear steps, hook timeouts) in ticks. */
+  minuteTicks: number;
 }
 
 /** What a matching task does: `run` until stopped, `exit` after runTicks, or `fail` to start. */

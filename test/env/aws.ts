@@ -71,6 +71,30 @@ export async function runEc2Instance(stack: StackInfo, accountId: string): Promi
   return instanceId;
 }
 
+/**
+ * A CloudWatch alarm in moto, and its state set by hand (SetAlarmState), for deployment alarms.
+ * The project has no CloudWatch client: CloudWatch's query API is asked directly, bypassing the
+ * counting proxy, as test set-up (the operator never calls CloudWatch; ECS reads the alarms).
+ */
+export async function cloudWatchAlarm(stack: StackInfo, accountId: string, name: string, state?: "OK" | "ALARM"): Promise<void> {
+  const body = new URLSearchParams(
+    state === undefined
+      ? { Action: "PutMetricAlarm", AlarmName: name, MetricName: "HTTPCode_Target_5XX_Count", Namespace: "AWS/ApplicationELB", Statistic: "Sum", Period: "60", EvaluationPeriods: "1", Threshold: "1", ComparisonOperator: "GreaterThanThreshold" }
+      : { Action: "SetAlarmState", AlarmName: name, StateValue: state, StateReason: "set by the test" },
+  );
+  body.set("Version", "2010-08-01");
+  const res = await fetch(stack.motoUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-moto-account-id": accountId,
+      authorization: `AWS4-HMAC-SHA256 Credential=${accountId}/20250101/${stack.region}/monitoring/aws4_request, SignedHeaders=host, Signature=x`,
+    },
+    body: body.toString(),
+  });
+  if (!res.ok) throw new Error(`CloudWatch ${body.get("Action") ?? ""} failed in moto account ${accountId}: ${await res.text()}`);
+}
+
 /** One query-protocol call to a service of moto, signed for that service, bypassing the counting proxy (test set-up). */
 async function motoQuery(stack: StackInfo, accountId: string, service: string, body: string): Promise<string> {
   const res = await fetch(stack.motoUrl, {

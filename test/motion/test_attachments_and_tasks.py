@@ -121,3 +121,14 @@ def test_run_task_with_a_client_token_already_used_answers_with_the_first_tasks(
     assert [t["taskArn"] for t in again] == [t["taskArn"] for t in first]
     assert other[0]["taskArn"] != first[0]["taskArn"]
     assert len(world.ecs.list_tasks(cluster=world.cluster)["taskArns"]) == 2
+
+
+def test_run_task_takes_a_fargate_task_whose_containers_set_no_memory_of_their_own(world: World) -> None:
+    # ECS needs only the task's memory on Fargate; moto's accounting alone failed such a RunTask.
+    td = world.ecs.register_task_definition(
+        family="migrate", requiresCompatibilities=["FARGATE"], networkMode="awsvpc", cpu="256", memory="512",
+        containerDefinitions=[{"name": "migrate", "image": "busybox:1.36", "essential": True}],
+    )["taskDefinition"]["taskDefinitionArn"]
+    network = {"awsvpcConfiguration": {"subnets": world.subnets, "securityGroups": [world.security_group]}}
+    started = world.ecs.run_task(cluster=world.cluster, taskDefinition=td, launchType="FARGATE", networkConfiguration=network)["tasks"]
+    assert [t["lastStatus"] for t in started] == ["PROVISIONING"]

@@ -19,6 +19,9 @@ function depsOf(obj: EcsService): ServiceDeps {
     targetGroups: [],
     registries: [],
     capacityProviders: serviceReferences.capacityProviders.names(obj.spec).map((n) => (n === undefined ? undefined : `team_${n}`)),
+    alternateTargetGroups: [],
+    productionListenerRules: [],
+    testListenerRules: [],
   });
 }
 

@@ -12,7 +12,7 @@ const tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/
 function svc(spec: Partial<EcsService["spec"]>): EcsService {
   return { apiVersion: "ecs.operator.dev/v1alpha1", kind: "EcsService", metadata: { name: "web", namespace: "team", uid: "u-1", generation: 1 }, spec: { clusterRef: { name: "main" }, taskDefinitionRef: { name: "web" }, ...spec } };
 }
-const deps: ServiceDeps = { cluster: "team_main", taskDefinition: td1, targetGroupArns: [tg], registryArns: [] };
+const deps: ServiceDeps = { cluster: "team_main", taskDefinition: td1, targetGroupArns: [tg], registryArns: [], advanced: [] };
 
 /** What DescribeServices returns for a service created from `input`, with AWS's defaults filled in. */
 function asAwsReports(obj: EcsService): Service {

@@ -1,7 +1,9 @@
 import type { Deployment, Service } from "@aws-sdk/client-ecs";
+import type { ServiceReleaseStatus } from "../../api/ecsservice.js";
 import { revisionName, sameRevision } from "../../aws/task-definition-revisions.js";
 import type { DesiredCondition } from "../../runtime/conditions.js";
 import type { Readiness } from "../../runtime/driver.js";
+import { FAILED_RELEASE, isUnderWay, releaseMessage } from "./release.js";
 
 /** The condition reasons this kind contributes beside the runtime's (docs/design.md, section 2). */
 export const ROLLOUT_REASONS = ["RolloutInProgress", "RolloutFailed"] as const;
@@ -17,6 +19,8 @@ export interface RolloutInput {
   knownFailedTaskDefinition?: string;
   /** The deployment that rolls out the desired revision, remembered while it is listed. */
   rolloutDeploymentId?: string;
+  /** The latest release as the service-deployment APIs tell it (strategies other than ROLLING). */
+  release?: ServiceReleaseStatus;
 }
 
 export interface RolloutVerdict extends Readiness {
@@ -61,15 +65,18 @@ function progressing(status: DesiredCondition["status"], reason: string, message
  * revision PRIMARY again, after which the failed deployment soon vanishes from the list. So a
  * failure is detected from the FAILED deployment while it is listed and remembered afterwards.
  */
-export function rolloutVerdict({ service, desiredTaskDefinition, knownFailedTaskDefinition, rolloutDeploymentId }: RolloutInput): RolloutVerdict {
+export function rolloutVerdict({ service, desiredTaskDefinition, knownFailedTaskDefinition, rolloutDeploymentId, release }: RolloutInput): RolloutVerdict {
   const deployments = service.deployments ?? [];
   const primary = primaryOf(service);
   const desired = revisionName(desiredTaskDefinition);
   const failed = deployments.find((d) => d.rolloutState === "FAILED" && sameRevision(d.taskDefinition, desiredTaskDefinition));
   // Once a rollback completes, the failed deployment leaves the list; ECS's event about it stays.
   const failedEvent = failed ? undefined : deploymentFailedEvent(service, rolloutDeploymentId);
-  if (failed || failedEvent !== undefined || sameRevision(knownFailedTaskDefinition, desiredTaskDefinition)) {
-    const reason = failed?.rolloutStateReason ?? failedEvent ?? "an earlier rollout of this revision failed";
+  // A release rolled back (an alarm, a hook, a stop) says why in its service deployment.
+  const ownRelease = release && sameRevision(release.taskDefinition, desiredTaskDefinition) ? release : undefined;
+  const releaseFailed = ownRelease !== undefined && (FAILED_RELEASE as readonly string[]).includes(ownRelease.status);
+  if (failed || failedEvent !== undefined || releaseFailed || sameRevision(knownFailedTaskDefinition, desiredTaskDefinition)) {
+    const reason = (releaseFailed ? ownRelease.rollbackReason : undefined) ?? failed?.rolloutStateReason ?? failedEvent ?? "an earlier rollout of this revision failed";
     const rolledBack = primary?.taskDefinition && !sameRevision(primary.taskDefinition, desiredTaskDefinition) ? `; rolled back to ${revisionName(primary.taskDefinition)}` : "";
     const message = `rollout of ${desired} failed: ${reason}${rolledBack}. Change the task definition or the spec to try again.`;
     return {
@@ -88,6 +95,10 @@ export function rolloutVerdict({ service, desiredTaskDefinition, knownFailedTask
   const wanted = service.desiredCount ?? 0;
   // service.taskDefinition is the PRIMARY deployment's revision, updated by UpdateService at once.
   const inProgress = primary?.rolloutState === "IN_PROGRESS" || deployments.length > 1;
+  if (ownRelease && isUnderWay(ownRelease.status) && ownRelease.stage !== undefined) {
+    const message = releaseMessage(ownRelease, desiredTaskDefinition);
+    return { ready: false, reason: "RolloutInProgress", message, recheckAfterMs: ROLLOUT_POLL_MS, conditions: [progressing("True", "RolloutInProgress", message)] };
+  }
   if (inProgress || !sameRevision(service.taskDefinition, desiredTaskDefinition)) {
     const rolling = service.taskDefinition ? revisionName(service.taskDefinition) : desired;
     const message = `rolling out ${rolling}: ${primary?.runningCount ?? running} of ${primary?.desiredCount ?? wanted} tasks running${primary?.rolloutStateReason ? ` (${primary.rolloutStateReason})` : ""}`;

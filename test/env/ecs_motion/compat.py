@@ -17,7 +17,8 @@ def _params(fn: Any) -> list[str]:
 def problems() -> list[str]:
     from moto.ecs.models import Container, EC2ContainerServiceBackend, Service, Task
     from moto.ecs.responses import EC2ContainerServiceResponse
-    from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
+    from moto.cloudwatch.models import CloudWatchBackend
+    from moto.elbv2.models import ELBv2Backend, FakeAction, FakeHealthStatus, FakeRule, FakeTargetGroup
     from moto.moto_api import state_manager
     from moto.moto_api._internal.managed_state_model import ManagedState
     from moto.servicediscovery.models import ServiceDiscoveryBackend
@@ -50,6 +51,11 @@ def problems() -> list[str]:
         while hasattr(fn, "__wrapped__"):
             fn = fn.__wrapped__
         expect(f"EC2ContainerServiceBackend.{name}({', '.join(head)}, ...)", fn is not None and _params(fn)[: len(head)] == head)
+    from .hooks import SERVICE_DEPLOYMENT_OPERATIONS
+
+    for name in SERVICE_DEPLOYMENT_OPERATIONS:
+        # The layer answers these; a moto that answers them itself needs the layer reconsidered.
+        expect(f"EC2ContainerServiceResponse without {name} of its own", getattr(getattr(EC2ContainerServiceResponse, name, None), "__module__", "ecs_motion").split(".")[0] != "moto")
     for name in ("create_service", "run_task"):
         handler = getattr(EC2ContainerServiceResponse, name)
         handler = getattr(handler, "__wrapped__", handler)
@@ -73,6 +79,10 @@ def problems() -> list[str]:
     expect("FakeHealthStatus(instance_id, port, health_port, status, reason, description)", _params(FakeHealthStatus.__init__) == ["self", "instance_id", "port", "health_port", "status", "reason", "description"])
     expect("ServiceDiscoveryBackend.register_instance(self, service_id, instance_id, creator_request_id, attributes)", _params(ServiceDiscoveryBackend.register_instance) == ["self", "service_id", "instance_id", "creator_request_id", "attributes"])
     expect("ServiceDiscoveryBackend.deregister_instance(self, service_id, instance_id)", _params(ServiceDiscoveryBackend.deregister_instance) == ["self", "service_id", "instance_id"])
+    expect("ELBv2Backend.describe_rules(self, listener_arn, rule_arns)", _params(ELBv2Backend.describe_rules)[:3] == ["self", "listener_arn", "rule_arns"])
+    expect("FakeRule keeps its actions in self.actions", "self.actions" in inspect.getsource(FakeRule.__init__))
+    expect("FakeAction(data) with .data and .type", _params(FakeAction.__init__) == ["self", "data"])
+    expect("CloudWatch alarms with state_value", "self.alarms" in inspect.getsource(CloudWatchBackend.__init__) and "set_alarm_state" in dir(CloudWatchBackend))
     return found
 
 

@@ -4,21 +4,26 @@ and then hands the result to the scheduler; compat.py checks that what is wrappe
 
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import Any, Callable
 
 from moto.core.responses import ActionResult
+from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend, Task
 from moto.ecs.responses import EC2ContainerServiceResponse
 from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
 from moto.moto_api import state_manager
 
-from . import attachments, scheduler, tasks
+from . import attachments, records, scheduler, tasks
 from .engine import Engine
 from .model import Revision
 
 # What ECS reports for a service created without a deploymentConfiguration.
 DEFAULT_DEPLOYMENT_CONFIGURATION = {"maximumPercent": 200, "minimumHealthyPercent": 100, "deploymentCircuitBreaker": {"enable": False, "rollback": False}}
+
+# Operations moto does not answer at all, answered here from the layer's service deployments.
+SERVICE_DEPLOYMENT_OPERATIONS = ("list_service_deployments", "describe_service_deployments", "stop_service_deployment", "continue_service_deployment")
 
 # moto moves a task one step towards STOPPED on every DescribeTasks ("manual" progression, once
 # per describe); here the layer alone moves tasks, so that progression never fires.
@@ -116,7 +121,7 @@ def install(engine: Engine) -> None:
                     return original(self, {**props, "force_new_deployment": force})
                 before = Revision.of(service)
                 result = original(self, props)
-                scheduler.updated(result, before, force)
+                scheduler.updated(result, before, force, engine.settings.pace(self.account_id))
                 engine.wake(result)
                 return result
 
@@ -262,6 +267,62 @@ def install(engine: Engine) -> None:
 
         return wrapper
 
+    def list_service_deployments(self: Any) -> Any:
+        with lock:
+            service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("service").split("/")[-1])
+            m = getattr(service, "_ecs_motion", None)
+            wanted = self._get_param("status") or []
+            found = [r for r in (m.records if m is not None else []) if not wanted or r["status"] in wanted]
+            first = int(self._get_param("nextToken") or 0)
+            size = int(self._get_param("maxResults") or 20)
+            page = found[first : first + size]
+            out: dict[str, Any] = {"serviceDeployments": [records.brief(r) for r in page]}
+            if first + size < len(found):
+                out["nextToken"] = str(first + size)
+            return ActionResult(out)
+
+    def describe_service_deployments(self: Any) -> Any:
+        with lock:
+            found, failures = [], []
+            for arn in self._get_param("serviceDeploymentArns") or []:
+                hit = records.find(self.ecs_backend, arn)
+                if hit is None:
+                    failures.append({"arn": arn, "reason": "MISSING"})
+                else:
+                    found.append(hit[2])
+            return ActionResult({"serviceDeployments": found, "failures": failures})
+
+    def in_progress(self: Any) -> tuple[Any, Any]:
+        arn = self._get_param("serviceDeploymentArn")
+        hit = records.find(self.ecs_backend, arn)
+        if hit is None:
+            raise InvalidParameterException(f"Service deployment {arn} not found.")
+        service, deployment, record = hit
+        if deployment is None or record["status"] not in ("PENDING", "IN_PROGRESS"):
+            raise InvalidParameterException(f"Service deployment {arn} is {record['status']}, not in progress.")
+        return service, deployment
+
+    def stop_service_deployment(self: Any) -> Any:
+        with lock:
+            service, deployment = in_progress(self)
+            scheduler.stop_deployment(service, deployment, self._get_param("stopType") or "ROLLBACK", engine.settings.pace(self.current_account))
+            engine.wake(service)
+            return ActionResult({"serviceDeploymentArn": self._get_param("serviceDeploymentArn")})
+
+    def continue_service_deployment(self: Any) -> Any:
+        with lock:
+            service, deployment = in_progress(self)
+            hook = self._get_param("hookId")
+            release = deployment._release
+            if release is None or not release.resolve_hook(hook, self._get_param("action") or "CONTINUE"):
+                raise InvalidParameterException(f"No lifecycle hook {hook} awaits action in this service deployment.")
+            records.sync(service)
+            engine.wake(service)
+            return ActionResult({"serviceDeploymentArn": self._get_param("serviceDeploymentArn")})
+
+    for name, handler in zip(SERVICE_DEPLOYMENT_OPERATIONS, (list_service_deployments, describe_service_deployments, stop_service_deployment, continue_service_deployment)):
+        setattr(EC2ContainerServiceResponse, name, handler)
+
     _wrap(EC2ContainerServiceBackend, "create_service", create_service)
     _wrap(EC2ContainerServiceResponse, "create_service", create_service_response)
     _wrap(EC2ContainerServiceBackend, "update_service", update_service)
@@ -275,3 +336,25 @@ def install(engine: Engine) -> None:
     _wrap(EC2ContainerServiceBackend, "register_container_instance", container_instances_change)
     _wrap(EC2ContainerServiceBackend, "deregister_container_instance", container_instances_change)
     _wrap(FakeTargetGroup, "health_for", health_for)
+    _allow_task_level_memory()
+
+
+_MEMORY_KEYS = ("memory", "memoryReservation", "Memory", "MemoryReservation")
+
+
+def _allow_task_level_memory() -> None:
+    """ECS needs no container-level memory when the task sets memory (always so on Fargate); moto's
+    resource accounting adds None for such a container and fails RunTask with a 500. Here such a
+    container counts for nothing, as it takes from the task's memory, not from an instance's."""
+    original = EC2ContainerServiceBackend._calculate_task_resource_requirements
+
+    def requirements(task_definition: Any) -> Any:
+        containers = task_definition.container_definitions
+        if all(any(k in c for k in _MEMORY_KEYS) for c in containers):
+            return original(task_definition)
+        counted = copy.copy(task_definition)
+        counted.container_definitions = [c if any(k in c for k in _MEMORY_KEYS) else {**c, "memory": 0} for c in containers]
+        return original(counted)
+
+    requirements.__wrapped__ = original  # type: ignore[attr-defined]
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = staticmethod(requirements)  # type: ignore[method-assign]

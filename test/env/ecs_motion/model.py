@@ -89,6 +89,16 @@ class Deployment:
         )
         self._revision = revision
         self._strategy = strategy
+        # The target groups its tasks are registered in: the revision's, except for the new
+        # revision of a blue/green, canary or linear release, whose tasks go into the alternate
+        # target groups (strategies.py).
+        self._task_load_balancers: list[dict[str, Any]] = revision.value("load_balancers")
+        # The release of a blue/green, canary or linear deployment (strategies.Release), and the
+        # service deployment that ListServiceDeployments/DescribeServiceDeployments show (dict).
+        self._release: Any = None
+        self._record: dict[str, Any] | None = None
+        # The deployment that brought the last completed revision back after this one failed.
+        self._rolled_back_by: Deployment | None = None
         # "unable to consistently start tasks" was reported since a task of it was last healthy.
         self._impaired_reported = False
 
@@ -131,7 +141,7 @@ class TaskMotion:
         self.health_ticks_left = 0  # RUNNING, until its targets are healthy
         self.run_ticks_left: int | None = None  # RUNNING, until its containers exit (outcome `exit`)
         self.healthy = False
-        self.load_balancers: list[dict[str, Any]] = deployment._revision.value("load_balancers") if deployment else []
+        self.load_balancers: list[dict[str, Any]] = list(deployment._task_load_balancers) if deployment else []
         self.registries: list[dict[str, Any]] = deployment._revision.value("service_registries") if deployment else []
         self.dynamic_port = 32768  # bridge networking's host port when the mapping leaves it to ECS
         self.container_instance: Any = None
@@ -157,3 +167,5 @@ class ServiceMotion:
         self.steady = False
         self.placement_reported = False
         self.history: list[dict[str, Any]] = []
+        # The service's deployments as the service-deployment APIs list them, newest first.
+        self.records: list[dict[str, Any]] = []

@@ -15,7 +15,7 @@ from typing import Any
 
 from moto.ecs.exceptions import InvalidParameterException
 
-from . import tasks
+from . import records, strategies, tasks
 from .model import STOPPED_TASKS_KEPT, Deployment, Revision, ServiceMotion, add_event
 from .settings import Pace, Settings
 
@@ -42,6 +42,7 @@ def adopt(service: Any, serial: int) -> None:
     service.running_count = 0
     service.pending_count = 0
     service.deployments = [Deployment(Revision.of(service), service.desired_count)]
+    records.open_record(service, service.deployments[0], [])
 
 
 def full_task_definition_arn(service: Any) -> str | None:
@@ -51,20 +52,31 @@ def full_task_definition_arn(service: Any) -> str | None:
     return service._backend.describe_task_definition(service.task_definition).arn
 
 
-def updated(service: Any, before: Revision, force_new_deployment: bool) -> None:
-    """After UpdateService: a changed revision (or forceNewDeployment) makes a new PRIMARY. A
-    changed capacity provider strategy alone does not ("This parameter doesn't trigger a new
+def updated(service: Any, before: Revision, force_new_deployment: bool, pace: Pace) -> None:
+    """After UpdateService: a changed revision (or forceNewDeployment) makes a new PRIMARY; with a
+    blue/green, canary or linear strategy it is released from the live revision (strategies.py).
+    A changed capacity provider strategy alone does not ("This parameter doesn't trigger a new
     service deployment"): the next deployment, forced or not, takes it."""
+    m: ServiceMotion = service._ecs_motion
     service.task_definition = full_task_definition_arn(service)
     after = Revision.of(service)
     if dataclasses.replace(after, capacity_provider_strategy=before.capacity_provider_strategy) != before or force_new_deployment:
+        live = m.last_completed if m.last_completed in service.deployments else None
         for d in service.deployments:
             if d.status == "PRIMARY":
                 d.set(status="ACTIVE")
-        service.deployments.insert(0, Deployment(after, service.desired_count))
+                records.superseded(d._record)
+                if d._release is not None and d._release.active:
+                    # A newer deployment supersedes a release under way: its tasks go (rolling does it).
+                    d._release.outcome = "STOPPED"
+        deployment = Deployment(after, service.desired_count)
+        service.deployments.insert(0, deployment)
+        strategies.begin(service, deployment, live, pace)
+        records.open_record(service, deployment, [live] if live is not None else [d for d in service.deployments[1:]])
     service.deployments[0].set(desired_count=service.desired_count)
     service._ecs_motion.steady = False
     recount(service)
+    records.sync(service)
 
 
 def primary_of(service: Any) -> Deployment:
@@ -106,18 +118,23 @@ def step(service: Any, pace: Pace, settings: Settings) -> bool:
             d.set(failed_tasks=0)
             d._impaired_reported = False
 
-    if primary.rollout_state == "IN_PROGRESS" and primary.failed_tasks >= failure_threshold(desired):
+    # The circuit breaker is the rolling update's (API reference: DeploymentCircuitBreaker).
+    if primary.rollout_state == "IN_PROGRESS" and primary._release is None and primary.failed_tasks >= failure_threshold(desired):
         if breaker.get("enable"):
             primary = trip(service, primary, desired, breaker)
         elif not primary._impaired_reported:
             primary._impaired_reported = True
             add_event(service, f"(service {service.name}) is unable to consistently start tasks successfully. {TROUBLESHOOTING}")
 
-    STRATEGIES[primary._strategy](service, primary, desired, (minimum, maximum), pace, settings, news)
+    releasing = strategies.advance(service, primary, desired, lambda d: start(service, d, pace, settings, news), lambda t, why: stop(t, pace, news, why))
+    primary = primary_of(service)
+    if not releasing:
+        rolling(service, primary, desired, (minimum, maximum), pace, settings, news)
 
     news.report(service)
     settle_deployments(service, primary, desired)
     recount(service)
+    records.sync(service)
     record(service)
     return busy(service)
 
@@ -156,10 +173,6 @@ def rolling(service: Any, primary: Deployment, desired: int, percents: tuple[int
         for _ in range(max(0, min(desired - primary_live, ceiling - live))):
             if not start(service, primary, pace, settings, news):
                 break
-
-
-# How each kind of deployment moves tasks; blue/green, canary and linear would join here.
-STRATEGIES = {"ROLLING": rolling}
 
 
 class Changes:
@@ -276,15 +289,28 @@ def requirements(task_definition: Any) -> dict[str, Any]:
 def trip(service: Any, primary: Deployment, desired: int, breaker: dict[str, Any]) -> Deployment:
     """The circuit breaker fails the PRIMARY; with rollback the last completed deployment's
     revision comes back as a new PRIMARY. Returns the PRIMARY afterwards."""
+    if primary._record is not None:
+        primary._record["deploymentCircuitBreaker"].update(status="TRIGGERED", failureCount=primary.failed_tasks, threshold=failure_threshold(desired))
+    return fail_rolling(service, primary, desired, "ECS deployment circuit breaker: tasks failed to start.", "tasks failed to start.", bool(breaker.get("rollback")))
+
+
+def fail_rolling(service: Any, primary: Deployment, desired: int, reason: str, event: str, rollback: bool) -> Deployment:
+    """A rolling deployment fails (the circuit breaker, or StopServiceDeployment); with `rollback`
+    the last completed deployment's revision comes back as a new PRIMARY."""
     m: ServiceMotion = service._ecs_motion
-    primary.set(rollout_state="FAILED", rollout_state_reason="ECS deployment circuit breaker: tasks failed to start.")
-    add_event(service, f"(service {service.name}) (deployment {primary.id}) deployment failed: tasks failed to start.")
+    primary.set(rollout_state="FAILED", rollout_state_reason=reason)
+    add_event(service, f"(service {service.name}) (deployment {primary.id}) deployment failed: {event}")
     target = m.last_completed
-    if not breaker.get("rollback") or target is None or target is primary:
+    if not rollback or target is None or target is primary:
+        records.set_status(primary._record, "STOPPED", reason)
         return primary
-    rollback = Deployment(target._revision, desired, rollback_of=target.id)
+    rollback_deployment = Deployment(target._revision, desired, rollback_of=target.id)
+    primary._rolled_back_by = rollback_deployment
+    records.set_status(primary._record, "ROLLBACK_IN_PROGRESS", reason)
+    if primary._record is not None:
+        primary._record["rollback"] = {"reason": reason, "startedAt": rollback_deployment.created_at, "serviceRevisionArn": records.revision_arn(service, target)}
     primary.set(status="ACTIVE")
-    service.deployments.insert(0, rollback)
+    service.deployments.insert(0, rollback_deployment)
     rev = target._revision
     service.task_definition = rev.task_definition
     service.platform_version = rev.platform_version
@@ -292,7 +318,21 @@ def trip(service: Any, primary: Deployment, desired: int, breaker: dict[str, Any
     service.load_balancers = rev.value("load_balancers")
     service.service_registries = rev.value("service_registries")
     add_event(service, f"(service {service.name}) rolling back to deployment {target.id}.")
-    return rollback
+    return rollback_deployment
+
+
+def stop_deployment(service: Any, deployment: Deployment, stop_type: str, pace: Pace) -> None:
+    """StopServiceDeployment on a deployment under way: ROLLBACK brings back the last completed
+    revision, ABORT leaves the service as it is."""
+    news = Changes()
+    release = deployment._release
+    if release is not None:
+        release.stop_requested(service, lambda t, why: stop(t, pace, news, why), stop_type)
+    else:
+        fail_rolling(service, deployment, service.desired_count or 0, "Service deployment stopped by StopServiceDeployment", "stopped by StopServiceDeployment.", stop_type == "ROLLBACK")
+    news.report(service)
+    service._ecs_motion.steady = False
+    records.sync(service)
 
 
 def settle_deployments(service: Any, primary: Deployment, desired: int) -> None:
@@ -311,6 +351,7 @@ def settle_deployments(service: Any, primary: Deployment, desired: int) -> None:
         primary.set(rollout_state="COMPLETED", rollout_state_reason=f"ECS deployment {primary.id} completed.")
         m.last_completed = primary
         add_event(service, f"(service {service.name}) (deployment {primary.id}) deployment completed.")
+        strategies.take_over_traffic(service)
     if primary.rollout_state != "IN_PROGRESS":
         # Drained deployments leave the list once the PRIMARY is no longer rolling out; until
         # then a FAILED one stays visible beside its rollback.

@@ -22,6 +22,7 @@ PACE_FIELDS = {
     "drainingTicks": "draining_ticks",
     "stoppingTicks": "stopping_ticks",
     "runTicks": "run_ticks",
+    "minuteTicks": "minute_ticks",
 }
 
 
@@ -40,6 +41,9 @@ class Pace:
     stopping_ticks: int = 1
     # How long a RunTask/StartTask task runs before its containers exit (unless a rule says otherwise).
     run_ticks: int = 10
+    # One of ECS's minutes, for the times a deployment configuration gives in minutes (bake times,
+    # canary and linear steps, lifecycle hook timeouts): a 5-minute bake is 5 * minute_ticks ticks.
+    minute_ticks: int = 10
 
     def to_json(self) -> dict[str, int]:
         return {camel: getattr(self, attr) for camel, attr in PACE_FIELDS.items()}
