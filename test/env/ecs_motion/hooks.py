@@ -21,6 +21,7 @@ from .model import Revision
 
 # What ECS reports for a service created without a deploymentConfiguration.
 DEFAULT_DEPLOYMENT_CONFIGURATION = {"maximumPercent": 200, "minimumHealthyPercent": 100, "deploymentCircuitBreaker": {"enable": False, "rollback": False}}
+DAEMON_DEPLOYMENT_CONFIGURATION = {"maximumPercent": 100, "minimumHealthyPercent": 0, "deploymentCircuitBreaker": {"enable": False, "rollback": False}}
 
 # Operations moto does not answer at all, answered here from the layer's service deployments.
 SERVICE_DEPLOYMENT_OPERATIONS = ("list_service_deployments", "describe_service_deployments", "stop_service_deployment", "continue_service_deployment")
@@ -63,9 +64,10 @@ def _run_without_instances(backend: Any, cluster: Any, task_definition: Any, cou
 
 
 def simulated(service: Any) -> bool:
-    """The rolling-update services of the REPLICA scheduler; others keep moto's static answer."""
+    """The services of the ECS deployment controller (REPLICA and DAEMON schedulers); others keep
+    moto's static answer."""
     controller = (service.deployment_controller or {}).get("type", "ECS")
-    return controller == "ECS" and service.scheduling_strategy == "REPLICA"
+    return controller == "ECS" and service.scheduling_strategy in ("REPLICA", "DAEMON")
 
 
 def _wrap(cls: type, name: str, make: Callable[[Callable[..., Any], inspect.Signature], Callable[..., Any]]) -> None:
@@ -88,7 +90,12 @@ def install(engine: Engine) -> None:
     def create_service(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             with lock:
-                service = original(self, *args, **kwargs)
+                bound = sig.bind(self, *args, **kwargs)
+                if bound.arguments.get("desired_count") is None:
+                    # A DAEMON service has no desiredCount (the scheduler counts the instances);
+                    # moto's model needs a number.
+                    bound.arguments["desired_count"] = 0
+                service = original(*bound.args, **bound.kwargs)
                 if simulated(service):
                     engine.adopt_service(service)
                     scheduler.recount(service)
@@ -106,7 +113,8 @@ def install(engine: Engine) -> None:
                 service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
                 if getattr(service, "_ecs_motion", None) is not None:
                     given = self._get_param("deploymentConfiguration") or {}
-                    service.deployment_configuration = {**DEFAULT_DEPLOYMENT_CONFIGURATION, **given}
+                    defaults = DAEMON_DEPLOYMENT_CONFIGURATION if service.scheduling_strategy == "DAEMON" else DEFAULT_DEPLOYMENT_CONFIGURATION
+                    service.deployment_configuration = {**defaults, **given}
                 return result
 
         return wrapper
@@ -130,7 +138,12 @@ def install(engine: Engine) -> None:
     def delete_service(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             with lock:
-                service = original(self, *args, **kwargs)
+                bound = sig.bind(self, *args, **kwargs)
+                daemon = self._get_service(bound.arguments["cluster_name"], bound.arguments["service_name"])
+                if getattr(daemon, "_ecs_motion", None) is not None and daemon.scheduling_strategy == "DAEMON":
+                    # A DAEMON service is deleted as it is: its desiredCount is the scheduler's.
+                    bound.arguments["force"] = True
+                service = original(*bound.args, **bound.kwargs)
                 m = getattr(service, "_ecs_motion", None)
                 if m is not None:
                     # ECS keeps a deleted service DRAINING until its tasks have stopped.
