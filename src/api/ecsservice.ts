@@ -343,6 +343,13 @@ const spec = specSchema(
         fieldPath: ".desiredCount",
       },
       {
+        // ECS: "Specifying a capacity provider strategy is not supported when you create a service
+        // using the DAEMON scheduling strategy" (nor the cluster's default one: launchType EC2 avoids it).
+        rule: "!has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON' || !has(self.capacityProviderStrategy)",
+        message: "a DAEMON service takes no capacityProviderStrategy (ECS refuses one for daemons): set launchType EC2 instead",
+        fieldPath: ".capacityProviderStrategy",
+      },
+      {
         rule: "!has(self.launchType) || self.launchType != 'FARGATE' || (!has(self.placementStrategy) && !has(self.placementConstraints))",
         message: "placement strategies and constraints apply to the EC2 launch type only, not FARGATE: remove placementStrategy and placementConstraints",
       },
