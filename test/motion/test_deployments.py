@@ -168,6 +168,9 @@ def test_a_changed_capacity_provider_strategy_deploys_only_when_forced(world: Wo
     world.ecs.create_service(cluster=world.cluster, serviceName="app", taskDefinition=td, desiredCount=2, capacityProviderStrategy=[{"capacityProvider": "asg", "weight": 1}])
     world.until("steady", lambda: world.service("app")["deployments"][0]["rolloutState"] == "COMPLETED")
     first = world.service("app")["deployments"][0]["id"]
+    # Reported as ECS reports it (moto's CreateService drops it), with the defaults filled.
+    assert world.service("app")["capacityProviderStrategy"] == [{"capacityProvider": "asg", "weight": 1, "base": 0}]
+    assert world.service("app")["deployments"][0]["capacityProviderStrategy"] == [{"capacityProvider": "asg", "weight": 1, "base": 0}]
 
     world.ecs.update_service(cluster=world.cluster, service="app", capacityProviderStrategy=[{"capacityProvider": "asg", "weight": 2, "base": 1}])
     world.tick(5)

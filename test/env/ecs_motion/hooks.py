@@ -23,6 +23,9 @@ from .model import Revision
 DEFAULT_DEPLOYMENT_CONFIGURATION = {"maximumPercent": 200, "minimumHealthyPercent": 100, "deploymentCircuitBreaker": {"enable": False, "rollback": False}}
 DAEMON_DEPLOYMENT_CONFIGURATION = {"maximumPercent": 100, "minimumHealthyPercent": 0, "deploymentCircuitBreaker": {"enable": False, "rollback": False}}
 
+# What CreateService was given that moto's backend call does not take (under the lock).
+_creating: dict[str, Any] = {}
+
 # Operations moto does not answer at all, answered here from the layer's service deployments.
 SERVICE_DEPLOYMENT_OPERATIONS = ("list_service_deployments", "describe_service_deployments", "stop_service_deployment", "continue_service_deployment")
 
@@ -90,12 +93,13 @@ def install(engine: Engine) -> None:
     def create_service(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             with lock:
-                bound = sig.bind(self, *args, **kwargs)
-                if bound.arguments.get("desired_count") is None:
-                    # A DAEMON service has no desiredCount (the scheduler counts the instances);
-                    # moto's model needs a number.
-                    bound.arguments["desired_count"] = 0
-                service = original(*bound.args, **bound.kwargs)
+                service = original(self, *args, **kwargs)
+                strategy, launch_type_given = _creating.pop("capacity_provider_strategy", None), _creating.pop("launch_type_given", True)
+                if not strategy and not launch_type_given:
+                    # Neither given: ECS takes the cluster's default strategy and reports it.
+                    strategy = self.clusters[service.cluster_name].default_capacity_provider_strategy
+                if strategy:
+                    service.capacity_provider_strategy = [{"capacityProvider": p["capacityProvider"], "weight": int(p.get("weight") or 0), "base": int(p.get("base") or 0)} for p in strategy]
                 if simulated(service):
                     engine.adopt_service(service)
                     scheduler.recount(service)
@@ -107,9 +111,15 @@ def install(engine: Engine) -> None:
     def create_service_response(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
         # moto's CreateService handler drops deploymentConfiguration, which the scheduler reads
         # (percentages, circuit breaker) and DescribeServices reports.
+        # It drops capacityProviderStrategy too, which the scheduler places by and DescribeServices
+        # reports: handed to create_service above, before the service's first deployment is made.
         def wrapper(self: Any) -> Any:
             with lock:
-                result = original(self)
+                _creating.update(capacity_provider_strategy=self._get_param("capacityProviderStrategy"), launch_type_given=self._get_param("launchType") is not None)
+                try:
+                    result = original(self)
+                finally:
+                    _creating.clear()
                 service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
                 if getattr(service, "_ecs_motion", None) is not None:
                     given = self._get_param("deploymentConfiguration") or {}
