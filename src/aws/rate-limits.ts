@@ -39,6 +39,9 @@ export const AWS_API_RATES: Record<string, Rate> = {
   // RunTask, StopTask, DescribeTasks, ListTasks (EcsTask, EcsSchedule): below the ECS page's task rates.
   "ecs:task-read": { ratePerSecond: 20, burst: 50 },
   "ecs:task-modify": { ratePerSecond: 5, burst: 20 },
+  // ListContainerInstances and DescribeContainerInstances (a cluster's instances by status): the
+  // ECS page's container instance read rate. Capacity provider operations are cluster operations there.
+  "ecs:container-instance-read": { ratePerSecond: 20, burst: 50 },
   // EventBridge Scheduler publishes 250 to 5,000 requests per second per schedule operation and 10
   // per schedule-group operation (https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html).
   "scheduler:read": { ratePerSecond: 50, burst: 100 },
@@ -65,6 +68,7 @@ export function apiClassOf(service: string, operation: string): string {
   // Before the others: "UntagResource" would otherwise look like nothing, "TagResource" on a
   // service like a service write.
   if (/^(Tag|Untag|ListTagsFor)Resource$/.test(operation)) return `ecs:tag-${mode}`;
+  if (/ContainerInstance/.test(operation)) return `ecs:container-instance-${mode}`;
   if (/Cluster|CapacityProvider/.test(operation)) return `ecs:cluster-${mode}`;
   if (/TaskDefinition/.test(operation)) return `ecs:taskdefinition-${mode}`;
   if (/ServiceDeployment/.test(operation)) return `ecs:servicedeployment-${mode}`;

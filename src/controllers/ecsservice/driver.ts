@@ -28,6 +28,7 @@ import {
   describeDiff,
   diffService,
   locateService,
+  providersOutsideCluster,
   resolveService,
   serviceName,
   serviceReferences,
@@ -150,6 +151,24 @@ export function ecsServiceDriver(
     };
   };
 
+  /**
+   * ECS refuses a strategy naming a provider its cluster does not have; for a cluster managed
+   * here that is known before any write, and the service waits (quietly, with backoff) until the
+   * cluster lists it or the strategy changes.
+   */
+  const checkStrategy = (obj: EcsService, deps: ServiceDeps): void => {
+    if (!obj.spec.clusterRef || !obj.spec.capacityProviderStrategy) return;
+    const cluster = lookup.get("EcsCluster", obj.metadata.namespace, obj.spec.clusterRef.name);
+    const listed = cluster?.status?.capacityProviders;
+    const outside = providersOutsideCluster(obj, deps, Array.isArray(listed) ? (listed as string[]) : undefined);
+    if (outside.length === 0) return;
+    throw new ReconcileError(
+      `capacity provider ${outside.join(", ")} is not one of cluster ${deps.cluster}'s capacity providers (${(listed as string[]).join(", ") || "none"}): add it to EcsCluster ${obj.metadata.namespace}/${obj.spec.clusterRef.name} (capacityProviders or capacityProviderRefs) or change the strategy`,
+      "retryable",
+      "WaitingForDependency",
+    );
+  };
+
   const reread = async (obj: EcsService, deps: ServiceDeps, forceNewDeployment: string | undefined): Promise<ObservedService> => {
     reader.invalidate(deps.cluster, serviceName(obj));
     const service = await read(obj, deps.cluster);
@@ -239,6 +258,7 @@ export function ecsServiceDriver(
     },
 
     async create(obj, deps) {
+      checkStrategy(obj, deps);
       await awsCall("CreateService", () => ecs.send(new CreateServiceCommand(createServiceInput(obj, deps))));
       const created = await reread(obj, deps, obj.spec.forceNewDeployment);
       // Ready must mean "matches the spec": set at once what CreateService did not take (moto
@@ -261,6 +281,7 @@ export function ecsServiceDriver(
       }
       const cluster = deps.cluster;
       const service = serviceName(obj);
+      if (diff.update.capacityProviderStrategy !== undefined) checkStrategy(obj, deps);
       if (Object.keys(diff.update).length > 0 || diff.forceNewDeployment) {
         await awsCall("UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster, service, ...diff.update, ...(diff.forceNewDeployment ? { forceNewDeployment: true } : {}) })));
       }

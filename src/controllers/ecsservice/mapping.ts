@@ -21,6 +21,8 @@ export interface ServiceDeps {
   registryArns: string[];
   /** By spec.autoScaling.targetTracking index: the ARN of its targetGroupRef, where it has one. */
   scalingTargetGroupArns?: (string | undefined)[];
+  /** The capacity provider strategy's providers by AWS name, in spec order (empty without a strategy). */
+  capacityProviders?: string[];
   /** Each load balancer's advancedConfiguration with its references resolved (undefined where it has none). */
   advanced: (AdvancedConfiguration | undefined)[];
 }
@@ -77,6 +79,12 @@ export const serviceReferences = {
     path: "spec.autoScaling.targetTracking[].predefinedMetricSpecification.targetGroupRef",
     names: (s: EcsServiceSpec) => (s.autoScaling?.targetTracking ?? []).map((t) => t.predefinedMetricSpecification?.targetGroupRef?.name),
   },
+  capacityProviders: {
+    kind: "CapacityProvider",
+    statusField: "capacityProviderName",
+    path: "spec.capacityProviderStrategy[].capacityProviderRef",
+    names: (s: EcsServiceSpec) => (s.capacityProviderStrategy ?? []).map((e) => e.capacityProviderRef?.name),
+  },
   alternateTargetGroups: {
     kind: "TargetGroup",
     statusField: "arn",
@@ -125,6 +133,7 @@ export function resolveService(obj: EcsService, refs: ServiceRefs): ServiceDeps 
     targetGroupArns: (s.loadBalancers ?? []).map((lb, i) => lb.targetGroupArn ?? refs.targetGroups[i] ?? ""),
     registryArns: (s.serviceRegistries ?? []).map((r, i) => r.registryArn ?? refs.registries[i] ?? ""),
     scalingTargetGroupArns: [...refs.scalingTargetGroups],
+    capacityProviders: (s.capacityProviderStrategy ?? []).map((e, i) => e.capacityProvider ?? refs.capacityProviders[i] ?? ""),
     advanced: (s.loadBalancers ?? []).map((lb, i) => {
       const a = lb.advancedConfiguration;
       if (!a) return undefined;
@@ -139,6 +148,28 @@ export function resolveService(obj: EcsService, refs: ServiceRefs): ServiceDeps 
   };
 }
 
+/** The strategy with each provider by its AWS name. */
+function capacityProviderStrategy(obj: EcsService, deps: ServiceDeps) {
+  return (obj.spec.capacityProviderStrategy ?? []).map((e, i) => ({
+    capacityProvider: deps.capacityProviders?.[i] ?? e.capacityProvider ?? "",
+    ...(e.weight !== undefined ? { weight: e.weight } : {}),
+    ...(e.base !== undefined ? { base: e.base } : {}),
+  }));
+}
+
+/**
+ * The strategy's providers that the cluster does not have (its status lists them as ECS reports
+ * them), each with where it is in the spec; empty when the cluster's list is not known.
+ */
+export function providersOutsideCluster(obj: EcsService, deps: ServiceDeps, clusterProviders: readonly string[] | undefined): string[] {
+  if (clusterProviders === undefined) return [];
+  return (obj.spec.capacityProviderStrategy ?? []).flatMap((e, i) => {
+    const name = deps.capacityProviders?.[i] ?? e.capacityProvider ?? "";
+    if (clusterProviders.includes(name)) return [];
+    return [`${name} (spec.capacityProviderStrategy[${String(i)}]${e.capacityProviderRef ? `, CapacityProvider ${obj.metadata.namespace}/${e.capacityProviderRef.name}` : ""})`];
+  });
+}
+
 /**
  * Where the service of an object being deleted is: only its cluster is needed, from the identity
  * in status, the literal, or the EcsCluster object whatever its readiness (a cluster being
@@ -149,7 +180,7 @@ export function locateService(obj: EcsService, refs: ServiceRefs): ServiceDeps |
   if (cluster === undefined) {
     return { unlocated: `the cluster of this service is unknown: status has no clusterArn and EcsCluster ${obj.metadata.namespace}/${obj.spec.clusterRef?.name ?? ""} shows no clusterName` };
   }
-  return { cluster, taskDefinition: "", targetGroupArns: [], registryArns: [], advanced: [] };
+  return { cluster, taskDefinition: "", targetGroupArns: [], registryArns: [], capacityProviders: [], advanced: [] };
 }
 
 function loadBalancers(obj: EcsService, deps: ServiceDeps): LoadBalancer[] {
@@ -201,7 +232,7 @@ function mutableFields(obj: EcsService, deps: ServiceDeps): Omit<UpdateServiceCo
     taskDefinition: deps.taskDefinition,
     // With autoScaling the count is Application Auto Scaling's: desiredCount is only the initial one.
     ...(s.desiredCount !== undefined && !s.autoScaling ? { desiredCount: s.desiredCount } : {}),
-    ...(s.capacityProviderStrategy ? { capacityProviderStrategy: s.capacityProviderStrategy } : {}),
+    ...(s.capacityProviderStrategy ? { capacityProviderStrategy: capacityProviderStrategy(obj, deps) } : {}),
     ...(s.platformVersion !== undefined ? { platformVersion: s.platformVersion } : {}),
     ...(s.networkConfiguration ? { networkConfiguration: s.networkConfiguration } : {}),
     ...(s.deploymentConfiguration ? { deploymentConfiguration: deploymentConfiguration(s) } : {}),
@@ -338,19 +369,20 @@ export function diffService(obj: EcsService, deps: ServiceDeps, observed: Observ
     ...(update.taskDefinition !== undefined && service.taskDefinition ? { rollingFrom: service.taskDefinition } : {}),
     immutable,
     tags: tagDiff(fromLowerTagList(service.tags), serviceTags(obj)),
-    forceNewDeployment: wantForce !== undefined && wantForce !== observed.forceNewDeployment,
+    // ECS changes the strategy without moving a task unless the update also forces a deployment.
+    forceNewDeployment: (wantForce !== undefined && wantForce !== observed.forceNewDeployment) || update.capacityProviderStrategy !== undefined,
     ...(manual ? { manual } : {}),
   };
 }
 
 /** What differs, for Events; a revision as people say it ("taskDefinition from web:3 to web:4"), not as an ARN. */
 export function describeDiff(diff: ServiceDiff): string[] {
-  const out = Object.keys(diff.update).map((field) =>
-    field === "taskDefinition" && diff.update.taskDefinition
-      ? `taskDefinition ${diff.rollingFrom ? `from ${revisionName(diff.rollingFrom)} ` : ""}to ${revisionName(diff.update.taskDefinition)}`
-      : field,
-  );
-  if (diff.forceNewDeployment) out.push("forceNewDeployment");
+  const out = Object.keys(diff.update).map((field) => {
+    if (field === "taskDefinition" && diff.update.taskDefinition) return `taskDefinition ${diff.rollingFrom ? `from ${revisionName(diff.rollingFrom)} ` : ""}to ${revisionName(diff.update.taskDefinition)}`;
+    if (field === "capacityProviderStrategy") return "capacityProviderStrategy (with a new deployment, which ECS needs to move the tasks)";
+    return field;
+  });
+  if (diff.forceNewDeployment && diff.update.capacityProviderStrategy === undefined) out.push("forceNewDeployment");
   const tagKeys = [...Object.keys(diff.tags.set), ...diff.tags.remove];
   if (tagKeys.length > 0) out.push(`tags (${tagKeys.sort().join(", ")})`);
   if (diff.manual) out.push(`release: ${diff.manual.action === "CONTINUE" ? `continue (${CONTINUE_ANNOTATION})` : `roll back (${ROLLBACK_ANNOTATION})`}`);
