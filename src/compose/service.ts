@@ -31,6 +31,9 @@ export function autoScalingOf(x: AutoscalingExtension, warn: (message: string) =
   const targetTracking: NonNullable<NonNullable<EcsServiceSpec["autoScaling"]>["targetTracking"]> = [];
   if (x.cpu !== undefined) targetTracking.push({ policyName: "cpu", targetValue: x.cpu, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } });
   if (x.memory !== undefined) targetTracking.push({ policyName: "memory", targetValue: x.memory, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageMemoryUtilization" } });
+  if (x.cpu !== undefined && x.memory !== undefined) {
+    warn("Docker's ECS integration refuses both cpu and memory; converted to two target tracking policies (scale out when either is above its target, in only when both are below)");
+  }
   return { minCapacity, maxCapacity: x.max, ...(targetTracking.length > 0 ? { targetTracking } : {}) };
 }
 

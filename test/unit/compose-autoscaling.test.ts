@@ -21,10 +21,9 @@ describe("compose x-aws-autoscaling", () => {
       maxCapacity: 4,
       targetTracking: [{ policyName: "memory", targetValue: 80, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageMemoryUtilization" } }],
     });
-    expect(convert({ min: 1, max: 4, cpu: 50, memory: 80 }).scaling?.targetTracking?.map((t) => t.predefinedMetricSpecification?.predefinedMetricType)).toEqual([
-      "ECSServiceAverageCPUUtilization",
-      "ECSServiceAverageMemoryUtilization",
-    ]);
+    const both = convert({ min: 1, max: 4, cpu: 50, memory: 80 });
+    expect(both.scaling?.targetTracking?.map((t) => t.predefinedMetricSpecification?.predefinedMetricType)).toEqual(["ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization"]);
+    expect(both.warnings).toEqual([expect.stringMatching(/refuses both cpu and memory; converted to two target tracking policies/)]);
   });
 
   it("keeps only the limits without a target", () => {
