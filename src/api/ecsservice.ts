@@ -1,5 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
+import { autoScalingSpec, autoScalingStatus } from "./ecsservice-autoscaling.js";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { AnyObject, Bool, Int, List, Num, Obj, Optional, Str, StringEnum } from "./schema.js";
 
@@ -122,7 +123,10 @@ const spec = specSchema(
       }),
     ),
     desiredCount: Optional(
-      Int("How many tasks to keep running. Omitted: the service is created with 1 and the operator never changes the count again (Application Auto Scaling owns it).", { minimum: 0, maximum: 100000 }),
+      Int(
+        "How many tasks to keep running. Omitted: the service is created with 1 and the operator never changes the count again (Application Auto Scaling owns it). With autoScaling: only the count the service is created with (default minCapacity, at least 1), within minCapacity..maxCapacity; never applied afterwards.",
+        { minimum: 0, maximum: 100000 },
+      ),
     ),
     launchType: Optional(StringEnum(["FARGATE", "EC2", "EXTERNAL"] as const, "Where tasks run; exclusive with capacityProviderStrategy. Immutable.", { validations: immutable("launchType") })),
     capacityProviderStrategy: Optional(capacityProviderStrategy),
@@ -319,6 +323,7 @@ const spec = specSchema(
     enableECSManagedTags: Optional(Bool("Let ECS tag the tasks with the cluster and service names.")),
     propagateTags: Optional(StringEnum(["TASK_DEFINITION", "SERVICE", "NONE"] as const, "Copy tags to tasks from the task definition or the service.")),
     forceNewDeployment: Optional(Str("Change this value (any string, e.g. a timestamp) to start a new deployment with the same task definition.")),
+    autoScaling: Optional(autoScalingSpec),
   },
   "The desired ECS service: the CreateService/UpdateService input, in AWS's field names.",
   {
@@ -352,6 +357,17 @@ const spec = specSchema(
       {
         rule: "!has(self.launchType) || self.launchType != 'FARGATE' || (!has(self.placementStrategy) && !has(self.placementConstraints))",
         message: "placement strategies and constraints apply to the EC2 launch type only, not FARGATE: remove placementStrategy and placementConstraints",
+      },
+      {
+        rule: "!has(self.autoScaling) || !has(self.desiredCount) || (self.desiredCount >= self.autoScaling.minCapacity && self.desiredCount <= self.autoScaling.maxCapacity)",
+        messageExpression:
+          "'with autoScaling, desiredCount is only the count the service starts with and must lie within minCapacity..maxCapacity: got %d, not in %d..%d'.format([self.desiredCount, self.autoScaling.minCapacity, self.autoScaling.maxCapacity])",
+        fieldPath: ".desiredCount",
+      },
+      {
+        rule: "!has(self.autoScaling) || !has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON'",
+        message: "a DAEMON service runs one task on each container instance and has no count to scale: remove autoScaling or the DAEMON strategy",
+        fieldPath: ".autoScaling",
       },
       {
         // Required resources for ECS blue/green deployments (developer guide): behind a load
@@ -430,6 +446,7 @@ const status = statusSchema(
       ),
     ),
     forceNewDeployment: Optional(Str("The forceNewDeployment value last acted upon.")),
+    autoScaling: Optional(autoScalingStatus),
     release: Optional(release),
   },
   "What the operator observed in AWS.",
@@ -449,6 +466,7 @@ export const ecsServiceKind: KindDefinition<typeof spec, typeof status> = {
       { name: "Desired", type: "integer", jsonPath: ".status.desiredCount", description: "Desired tasks." },
       { name: "TaskDef-Rev", type: "integer", jsonPath: ".status.taskDefinitionRevision", description: "Revision of the task definition in use." },
       { name: "Rollout", type: "string", jsonPath: ".status.rolloutState", description: "The PRIMARY deployment's rollout state." },
+      { name: "Scaling", type: "string", jsonPath: ".status.autoScaling.range", description: "minCapacity-maxCapacity in force, where Application Auto Scaling is on." },
       { name: "Stage", type: "string", jsonPath: ".status.release.stage", description: "The lifecycle stage of a BLUE_GREEN, CANARY or LINEAR release." },
     ], "Exists, matches the spec, and its rollout completed.",
   ),

@@ -48,6 +48,13 @@ export const AWS_API_RATES: Record<string, Rate> = {
   "scheduler:modify": { ratePerSecond: 50, burst: 100 },
   "scheduler:group-read": { ratePerSecond: 5, burst: 10 },
   "scheduler:group-modify": { ratePerSecond: 5, burst: 10 },
+  // Application Auto Scaling publishes no per-action rates
+  // (https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-limits.html
+  // lists resource quotas only): conservative values, as for ELBv2. Scaling activities are read per
+  // service, so they have a smaller bucket of their own that cannot starve the reads of drift.
+  "application-autoscaling:read": { ratePerSecond: 10, burst: 20 },
+  "application-autoscaling:modify": { ratePerSecond: 5, burst: 10 },
+  "application-autoscaling:activity-read": { ratePerSecond: 2, burst: 5 },
 };
 
 const READ = /^(Describe|List|Get)/;
@@ -56,6 +63,7 @@ const READ = /^(Describe|List|Get)/;
 export function apiClassOf(service: string, operation: string): string {
   const mode = READ.test(operation) ? "read" : "modify";
   if (service === "scheduler" && /ScheduleGroup/.test(operation)) return `scheduler:group-${mode}`;
+  if (service === "application-autoscaling" && operation === "DescribeScalingActivities") return "application-autoscaling:activity-read";
   if (service !== "ecs") return `${service}:${mode}`;
   // Before the others: "UntagResource" would otherwise look like nothing, "TagResource" on a
   // service like a service write.

@@ -51,6 +51,9 @@ describe("classifyAwsError", () => {
   it("treats state conflicts that clear up by themselves as retryable", () => {
     expect(classifyAwsError(sdkError("ClusterContainsServicesException", "client", 400), "DeleteCluster").errorClass).toBe("retryable");
     expect(classifyAwsError(sdkError("ResourceInUse", "client", 400), "DeleteTargetGroup").errorClass).toBe("retryable");
+    expect(classifyAwsError(sdkError("ConcurrentUpdateException", "client", 400), "RegisterScalableTarget").errorClass).toBe("retryable");
+    expect(classifyAwsError(sdkError("ObjectNotFoundException", "client", 400), "PutScalingPolicy").errorClass).toBe("retryable");
+    expect(classifyAwsError(sdkError("FailedResourceAccessException", "client", 400), "RegisterScalableTarget").errorClass).toBe("retryable");
   });
 
   it("retries, as waiting for a dependency, an input AWS rejects only because another resource is not there yet", () => {

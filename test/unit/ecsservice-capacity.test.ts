@@ -22,6 +22,7 @@ function depsOf(obj: EcsService): ServiceDeps {
     alternateTargetGroups: [],
     productionListenerRules: [],
     testListenerRules: [],
+    scalingTargetGroups: [],
   });
 }
 

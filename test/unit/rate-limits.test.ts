@@ -26,6 +26,9 @@ describe("apiClassOf", () => {
     ["ecs", "ContinueServiceDeployment", "ecs:servicedeployment-modify"],
     ["elasticloadbalancing", "DescribeTargetHealth", "elasticloadbalancing:read"],
     ["servicediscovery", "CreateService", "servicediscovery:modify"],
+    ["application-autoscaling", "DescribeScalableTargets", "application-autoscaling:read"],
+    ["application-autoscaling", "PutScalingPolicy", "application-autoscaling:modify"],
+    ["application-autoscaling", "DescribeScalingActivities", "application-autoscaling:activity-read"],
   ])("puts %s:%s in %s", (service, operation, expected) => {
     expect(apiClassOf(service, operation)).toBe(expected);
   });

@@ -6,6 +6,7 @@ import { desiredTags, fromLowerTagList, tagDiff, toLowerTagList } from "../../aw
 import { revisionName, sameRevision } from "../../aws/task-definition-revisions.js";
 import type { Unlocated } from "../../runtime/driver.js";
 import type { ReferenceFields, ReferenceValues } from "../../runtime/references.js";
+import { initialDesiredCount, scalingStatus, type ObservedScaling } from "./autoscaling.js";
 import { CONTINUE_ANNOTATION, manualStep, ROLLBACK_ANNOTATION, type ManualStep } from "./release.js";
 
 export const KIND = "EcsService";
@@ -18,6 +19,8 @@ export interface ServiceDeps {
   taskDefinition: string;
   targetGroupArns: string[];
   registryArns: string[];
+  /** By spec.autoScaling.targetTracking index: the ARN of its targetGroupRef, where it has one. */
+  scalingTargetGroupArns?: (string | undefined)[];
   /** The capacity provider strategy's providers by AWS name, in spec order (empty without a strategy). */
   capacityProviders?: string[];
   /** Each load balancer's advancedConfiguration with its references resolved (undefined where it has none). */
@@ -34,6 +37,8 @@ export interface ObservedService {
   rolloutDeployment?: { id: string; taskDefinition: string };
   /** The forceNewDeployment value last acted upon (status). */
   forceNewDeployment?: string;
+  /** Its Application Auto Scaling, when looked at (autoscaling.ts). */
+  scaling?: ObservedScaling;
   /** The latest release from the service-deployment APIs, when read (status). */
   release?: ServiceReleaseStatus;
 }
@@ -67,6 +72,12 @@ export const serviceReferences = {
     statusField: "arn",
     path: "spec.serviceRegistries[].cloudMapServiceRef",
     names: (s: EcsServiceSpec) => (s.serviceRegistries ?? []).map((r) => r.cloudMapServiceRef?.name),
+  },
+  scalingTargetGroups: {
+    kind: "TargetGroup",
+    statusField: "arn",
+    path: "spec.autoScaling.targetTracking[].predefinedMetricSpecification.targetGroupRef",
+    names: (s: EcsServiceSpec) => (s.autoScaling?.targetTracking ?? []).map((t) => t.predefinedMetricSpecification?.targetGroupRef?.name),
   },
   capacityProviders: {
     kind: "CapacityProvider",
@@ -121,6 +132,7 @@ export function resolveService(obj: EcsService, refs: ServiceRefs): ServiceDeps 
     taskDefinition: s.taskDefinition ?? refs.taskDefinition[0] ?? "",
     targetGroupArns: (s.loadBalancers ?? []).map((lb, i) => lb.targetGroupArn ?? refs.targetGroups[i] ?? ""),
     registryArns: (s.serviceRegistries ?? []).map((r, i) => r.registryArn ?? refs.registries[i] ?? ""),
+    scalingTargetGroupArns: [...refs.scalingTargetGroups],
     capacityProviders: (s.capacityProviderStrategy ?? []).map((e, i) => e.capacityProvider ?? refs.capacityProviders[i] ?? ""),
     advanced: (s.loadBalancers ?? []).map((lb, i) => {
       const a = lb.advancedConfiguration;
@@ -218,7 +230,8 @@ function mutableFields(obj: EcsService, deps: ServiceDeps): Omit<UpdateServiceCo
   const s = obj.spec;
   return {
     taskDefinition: deps.taskDefinition,
-    ...(s.desiredCount !== undefined ? { desiredCount: s.desiredCount } : {}),
+    // With autoScaling the count is Application Auto Scaling's: desiredCount is only the initial one.
+    ...(s.desiredCount !== undefined && !s.autoScaling ? { desiredCount: s.desiredCount } : {}),
     ...(s.capacityProviderStrategy ? { capacityProviderStrategy: capacityProviderStrategy(obj, deps) } : {}),
     ...(s.platformVersion !== undefined ? { platformVersion: s.platformVersion } : {}),
     ...(s.networkConfiguration ? { networkConfiguration: s.networkConfiguration } : {}),
@@ -243,8 +256,8 @@ export function createServiceInput(obj: EcsService, deps: ServiceDeps): CreateSe
     clientToken: clientToken(obj),
     tags: toLowerTagList(serviceTags(obj)),
     ...mutableFields(obj, deps),
-    // Without a count the service starts with one task and is then left to autoscaling.
-    ...(daemon ? {} : { desiredCount: s.desiredCount ?? 1 }),
+    // Without a count the service starts with one task (with autoScaling: minCapacity) and is then left to autoscaling.
+    ...(daemon ? {} : { desiredCount: initialDesiredCount(s) }),
     ...(s.launchType ? { launchType: s.launchType } : {}),
     ...(s.schedulingStrategy ? { schedulingStrategy: s.schedulingStrategy } : {}),
     ...(s.deploymentController ? { deploymentController: s.deploymentController } : {}),
@@ -414,6 +427,7 @@ export function serviceStatus(observed: ObservedService | undefined): EcsService
     ...(observed.failedTaskDefinition ? { failedTaskDefinitionArn: observed.failedTaskDefinition } : {}),
     ...(observed.rolloutDeployment ? { rolloutDeployment: observed.rolloutDeployment } : {}),
     ...(observed.forceNewDeployment !== undefined ? { forceNewDeployment: observed.forceNewDeployment } : {}),
+    ...(scalingStatus(observed.scaling) ? { autoScaling: scalingStatus(observed.scaling) } : {}),
     ...(observed.release ? { release: observed.release } : {}),
   };
 }
