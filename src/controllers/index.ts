@@ -1,6 +1,7 @@
 import type { Static, TObject } from "@sinclair/typebox";
 import type { AwsClients } from "../aws/clients.js";
 import type { CustomObject, KindDefinition } from "../api/common.js";
+import { capacityProviderKind } from "../api/capacityprovider.js";
 import { cloudMapNamespaceKind } from "../api/cloudmapnamespace.js";
 import { cloudMapServiceKind } from "../api/cloudmapservice.js";
 import { ecsClusterKind } from "../api/ecscluster.js";
@@ -16,7 +17,6 @@ import type { Lookup, ReferenceFields } from "../runtime/references.js";
 import { cloudMapNamespaceDriver } from "./cloudmapnamespace/driver.js";
 import { cloudMapServiceDriver } from "./cloudmapservice/driver.js";
 import { ecsClusterDriver } from "./ecscluster/driver.js";
-import { clusterReferences } from "./ecscluster/mapping.js";
 import { ecsServiceDriver } from "./ecsservice/driver.js";
 import { serviceReferences } from "./ecsservice/mapping.js";
 import { cloudMapServiceReferences } from "./cloudmapservice/mapping.js";
@@ -28,6 +28,9 @@ import { ecsTaskDriver } from "./ecstask/driver.js";
 import { taskReferences } from "./ecstask/mapping.js";
 import { ecsScheduleDriver } from "./ecsschedule/driver.js";
 import { scheduleReferences } from "./ecsschedule/mapping.js";
+import { capacityProviderDriver } from "./capacityprovider/driver.js";
+import { capacityProviderReferences } from "./capacityprovider/mapping.js";
+import { clusterReferences } from "./ecscluster/mapping.js";
 
 /** Operator settings a driver may tune itself by. */
 export interface DriverSettings {
@@ -74,7 +77,7 @@ function register<D extends KindDefinition, Deps, Observed, R extends ReferenceF
 }
 
 const byKind: Record<string, KindRegistration> = {
-  EcsCluster: register(ecsClusterKind, clusterReferences, ({ clients }) => ecsClusterDriver(clients.ecs), {
+  EcsCluster: register(ecsClusterKind, clusterReferences, ({ clients, lookup }) => ecsClusterDriver(clients.ecs, lookup), {
     summarisesReferrers: { statusFields: ["arn", "runningCount", "pendingCount"] },
   }),
   TaskDefinition: register(taskDefinitionKind, UNREFERENCED.references, ({ clients, lookup, settings }) => taskDefinitionDriver(clients.ecs, lookup, settings)),
@@ -82,9 +85,10 @@ const byKind: Record<string, KindRegistration> = {
   ListenerRule: register(listenerRuleKind, ruleReferences, ({ clients, lookup }) => listenerRuleDriver(clients.elbv2, lookup)),
   CloudMapNamespace: register(cloudMapNamespaceKind, UNREFERENCED.references, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
   CloudMapService: register(cloudMapServiceKind, cloudMapServiceReferences, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
-  EcsService: register(ecsServiceKind, serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, lookup, settings)),
+  EcsService: register(ecsServiceKind, serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, { aas: clients.applicationAutoScaling, elbv2: clients.elbv2 }, lookup, settings)),
   EcsTask: register(ecsTaskKind, taskReferences, ({ clients, settings }) => ecsTaskDriver(clients.ecs, settings)),
   EcsSchedule: register(ecsScheduleKind, scheduleReferences, ({ clients, settings }) => ecsScheduleDriver(clients.scheduler, clients.ecs, settings)),
+  CapacityProvider: register(capacityProviderKind, capacityProviderReferences, ({ clients }) => capacityProviderDriver(clients.ecs)),
 };
 
 /**

@@ -89,7 +89,7 @@ describe("EcsService Service Connect, volumes, VPC Lattice", () => {
   it("declares the namespace reference once, so that it is resolved, watched and its deletion held", () => {
     expect(serviceReferences.serviceConnectNamespace).toMatchObject({ kind: "CloudMapNamespace", statusField: "arn" });
     expect(serviceReferences.serviceConnectNamespace.names(svc({ serviceConnectConfiguration: connect }).spec)).toEqual(["apps"]);
-    const refs: ServiceRefs = { cluster: ["c"], taskDefinition: [td], targetGroups: [], registries: [], alternateTargetGroups: [], productionListenerRules: [], testListenerRules: [], serviceConnectNamespace: [ns] };
+    const refs: ServiceRefs = { cluster: ["c"], taskDefinition: [td], targetGroups: [], registries: [], alternateTargetGroups: [], productionListenerRules: [], testListenerRules: [], serviceConnectNamespace: [ns], capacityProviders: [], scalingTargetGroups: [] };
     expect(resolveService(svc({ serviceConnectConfiguration: connect }), refs).namespace).toBe(ns);
     // A literal ARN wins over nothing; neither: the cluster's serviceConnectDefaults (no namespace sent).
     expect(resolveService(svc({ serviceConnectConfiguration: { enabled: true, namespace: ns2 } }), { ...refs, serviceConnectNamespace: [undefined] }).namespace).toBe(ns2);
@@ -227,18 +227,18 @@ describe("EcsCluster serviceConnectDefaults", () => {
 
   it("creates the cluster with the resolved namespace and sees no difference once ECS reports it", () => {
     const obj = cluster({ serviceConnectDefaults: { namespaceRef: { name: "apps" } } });
-    const d = resolveCluster(obj, { serviceConnectNamespace: [ns] });
+    const d = resolveCluster(obj, { capacityProviders: [], strategyProviders: [], serviceConnectNamespace: [ns] });
     expect(createClusterInput(obj, d).serviceConnectDefaults).toEqual({ namespace: ns });
-    expect(describeClusterDiff(diffCluster(obj, { ...base, tags: createClusterInput(obj).tags, serviceConnectDefaults: { namespace: ns } }, d))).toEqual([]);
+    expect(describeClusterDiff(diffCluster(obj, { ...base, tags: createClusterInput(obj, d).tags, serviceConnectDefaults: { namespace: ns } }, d))).toEqual([]);
   });
 
   it("sets a changed or missing default namespace, and leaves one alone that the spec does not name", () => {
     const obj = cluster({ serviceConnectDefaults: { namespace: ns2 } });
-    const d = resolveCluster(obj, { serviceConnectNamespace: [undefined] });
-    expect(diffCluster(obj, { ...base, tags: createClusterInput(obj).tags, serviceConnectDefaults: { namespace: ns } }, d).serviceConnectNamespace).toBe(ns2);
-    expect(diffCluster(obj, { ...base, tags: createClusterInput(obj).tags }, d).serviceConnectNamespace).toBe(ns2);
+    const d = resolveCluster(obj, { capacityProviders: [], strategyProviders: [], serviceConnectNamespace: [undefined] });
+    expect(diffCluster(obj, { ...base, tags: createClusterInput(obj, d).tags, serviceConnectDefaults: { namespace: ns } }, d).serviceConnectNamespace).toBe(ns2);
+    expect(diffCluster(obj, { ...base, tags: createClusterInput(obj, d).tags }, d).serviceConnectNamespace).toBe(ns2);
     const none = cluster({});
-    expect(describeClusterDiff(diffCluster(none, { ...base, tags: createClusterInput(none).tags, serviceConnectDefaults: { namespace: ns } }, resolveCluster(none, { serviceConnectNamespace: [undefined] })))).toEqual([]);
+    expect(describeClusterDiff(diffCluster(none, { ...base, tags: createClusterInput(none, resolveCluster(none, { capacityProviders: [], strategyProviders: [], serviceConnectNamespace: [undefined] })).tags, serviceConnectDefaults: { namespace: ns } }, resolveCluster(none, { capacityProviders: [], strategyProviders: [], serviceConnectNamespace: [undefined] })))).toEqual([]);
   });
 });
 
