@@ -1,4 +1,3 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { pino, type Logger } from "pino";
 import { GROUP, VERSION } from "./api/common.js";
 import { CredentialCache } from "./accounts/credentials.js";
@@ -13,7 +12,7 @@ import { startController, type Controller } from "./runtime/controller.js";
 import type { ManagedObject } from "./runtime/driver.js";
 import { kubeEventRecorder } from "./runtime/events.js";
 import { kubeClient } from "./runtime/kube-client.js";
-import { reuseConnections } from "./runtime/kube-connections.js";
+import { loadKubeAccess } from "./runtime/kube-config.js";
 import { startHttpServer } from "./runtime/http.js";
 import { startLeaderElection } from "./runtime/leader.js";
 import { createMetrics } from "./runtime/metrics.js";
@@ -35,10 +34,8 @@ export interface RunningOperator {
 }
 
 export async function startOperator(config: OperatorConfig, logger: Logger = pino({ level: config.logLevel })): Promise<RunningOperator> {
-  const kubeConfig = new KubeConfig();
-  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-  else kubeConfig.loadFromDefault();
-  reuseConnections(kubeConfig);
+  const { access: kubeConfig, source, loader } = await loadKubeAccess(config.kubeconfig ? { file: config.kubeconfig } : {});
+  logger.info({ kubeconfig: source, loader }, "API server access configured");
 
   const metrics = createMetrics();
   const observe: AwsCallObserver = ({ service, operation, outcome }) => {

@@ -1,4 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeAccess } from "./kube-config.js";
 import type { Logger } from "pino";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runCancellable } from "./cancellation.js";
@@ -23,7 +23,7 @@ export interface ControllerOptions<Obj extends ManagedObject> {
   resource: ResourceRef;
   /** Which driver serves the object (where its resource lives), or why none may. */
   place: (obj: Obj) => PlacementChoice;
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   kube: KubeClient;
   lookup: Lookup;
   /** Namespaces to watch; empty means all. */
