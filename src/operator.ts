@@ -1,5 +1,5 @@
 import { pino, type Logger } from "pino";
-import { GROUP, VERSION } from "./api/common.js";
+import { GROUP, VERSION } from "./api/names.js";
 import { CredentialCache } from "./accounts/credentials.js";
 import { ownAccountId } from "./accounts/identity.js";
 import { Placements } from "./accounts/placements.js";

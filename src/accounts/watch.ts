@@ -5,7 +5,7 @@
 import type { KubeAccess } from "../runtime/kube-config.js";
 import type { Logger } from "pino";
 import type { AwsAccount } from "../api/awsaccount.js";
-import { GROUP, VERSION } from "../api/common.js";
+import { GROUP, VERSION } from "../api/names.js";
 import { mergeConditions } from "../runtime/conditions.js";
 import { Informer } from "../runtime/informer.js";
 import type { KubeClient } from "../runtime/kube-client.js";

@@ -2,9 +2,7 @@ import { type Static, type TObject, type TProperties } from "@sinclair/typebox";
 import type { ObjectMeta } from "../runtime/object.js";
 import { Bool, Int, List, Obj, Optional, Str, StringEnum, StringMap } from "./schema.js";
 
-export const GROUP = "ecs.operator.dev";
-export const VERSION = "v1alpha1";
-export const API_VERSION = `${GROUP}/${VERSION}`;
+export { API_VERSION, GROUP, VERSION } from "./names.js";
 export const CATEGORY = "ecs";
 
 /** Tag keys the operator writes itself; users may not set them (CEL below). */
