@@ -119,6 +119,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
             if (!placements) throw new Error("placements are not ready before the caches have synced");
             return placements.place(obj);
           },
+          shardOf: (obj) => placements?.shardOf(obj) ?? "",
           kubeConfig,
           kube,
           lookup,
