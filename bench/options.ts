@@ -69,7 +69,7 @@ const USAGE = `usage: node --import tsx bench/run.ts [flags]   (or: make bench)
   --samples <count>        single changes timed for apply latency (BENCH_SAMPLES, default 60)
   --apply-concurrency <c>  objects applied in parallel (BENCH_APPLY_CONCURRENCY, default 16)
   --phases <list>          subset of ${PHASES.join(",")} (BENCH_PHASES, default all)
-  --out <file>             results file (BENCH_OUT, default bench/results.json)
+  --out <file>             results file (BENCH_OUT, default bench/results.json; bench/results-10k.json at 10k)
   --cpu-prof <dir>         write the operator's V8 CPU profiles there (BENCH_CPU_PROF)
   --converge-timeout <s>   (BENCH_CONVERGE_TIMEOUT, default 900; 3600 at --size 10k)
   --node-flags=<flags>     Node.js flags of the operator, space-separated (BENCH_NODE_FLAGS, default
@@ -129,7 +129,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     samples: int(values.samples ?? env.BENCH_SAMPLES ?? "60", "samples", 1),
     applyConcurrency: int(values["apply-concurrency"] ?? env.BENCH_APPLY_CONCURRENCY ?? "16", "apply-concurrency", 1),
     phases: phases as Phase[],
-    out: values.out ?? env.BENCH_OUT ?? "bench/results.json",
+    out: values.out ?? env.BENCH_OUT ?? (size === "default" ? "bench/results.json" : `bench/results-${size}.json`),
     ...(cpuProfDir ? { cpuProfDir } : {}),
     convergeTimeoutSeconds: int(values["converge-timeout"] ?? env.BENCH_CONVERGE_TIMEOUT ?? String(preset.convergeTimeoutSeconds), "converge-timeout", 10),
     awsRates: ratesFrom(awsRateOverrides),
