@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 TSX := node --import tsx
 
-.PHONY: help deps prepare lint typecheck test test-unit test-integration test-reliability demo build crds clean-cache bench image-check
+.PHONY: help deps prepare lint typecheck test test-unit test-motion test-integration test-reliability demo build crds clean-cache bench image-check
 
 help:
 	@echo "make demo   start the local stack (kube-apiserver + etcd, moto) and show it"
@@ -34,19 +34,26 @@ typecheck: deps
 test-unit: deps
 	npx vitest run --project unit
 
+# The ECS layer of the local AWS (test/env/ecs_motion, docs/local-aws.md), tested on its own with
+# pytest from the cached moto venv.
+test-motion: deps
+	$(TSX) test/env/pytest.ts
+
 test-integration: prepare
 	npx vitest run --project integration
 
-test: lint typecheck test-unit test-integration
+test: lint typecheck test-unit test-motion test-integration
 
 # The long reliability scenarios (crash safety, AWS and API server faults, bad input, out-of-band
 # changes, tenant isolation): minutes each; the short versions run in `make test`.
 test-reliability: prepare
 	npx vitest run --project reliability
 
+# Every generated file: the CRDs (and the chart's copy), Argo CD's config, the Grafana dashboard.
 crds: deps
 	$(TSX) scripts/gen-crds.ts
 	$(TSX) scripts/gen-argocd.ts
+	$(TSX) scripts/gen-dashboard.ts
 
 build: deps
 	npx tsc -p tsconfig.build.json

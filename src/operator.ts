@@ -15,7 +15,7 @@ import { kubeClient } from "./runtime/kube-client.js";
 import { loadKubeAccess } from "./runtime/kube-config.js";
 import { startHttpServer } from "./runtime/http.js";
 import { startLeaderElection } from "./runtime/leader.js";
-import { createMetrics } from "./runtime/metrics.js";
+import { countAwsCall, createMetrics } from "./runtime/metrics.js";
 import { referencedObjects, ReferenceIndex, referrersCanSee, statusFieldsChanged, statusFieldsReadFrom, type Lookup, type ObjectRef, type ReferenceFields } from "./runtime/references.js";
 
 /** How long reconciles in flight get to finish on shutdown before they are cancelled. */
@@ -37,9 +37,10 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
   const { access: kubeConfig, source, loader } = await loadKubeAccess(config.kubeconfig ? { file: config.kubeconfig } : {});
   logger.info({ kubeconfig: source, loader }, "API server access configured");
 
-  const metrics = createMetrics();
-  const observe: AwsCallObserver = ({ service, operation, outcome }) => {
-    metrics.awsCallsTotal.inc({ service, operation, outcome });
+  // Read at scrape time; `controllers` is filled once this replica leads.
+  const metrics = createMetrics({ cachedObjects: () => [...controllers.values()].map((c) => ({ kind: c.kind, objects: c.list() })) });
+  const observe: AwsCallObserver = (call) => {
+    countAwsCall(metrics, call);
   };
   const awsEndpoint = config.awsEndpoint ? { endpoint: config.awsEndpoint } : {};
   // The operator's own identity: who it is, and the roles it assumes in granted accounts.

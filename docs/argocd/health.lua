@@ -7,9 +7,11 @@
 -- ipairs and table.concat.
 local hs = {}
 local FINALIZER = "ecs.operator.dev/finalizer"
--- Reasons that need a person: AWS rejected the spec, the rollout failed, the name is taken, or an
--- Observe-only object has nothing in AWS to observe. The operator does not retry them as they are.
-local TERMINAL = { InvalidSpec = true, RolloutFailed = true, ConflictExistingResource = true, NotFound = true }
+-- Reasons that need a person: AWS rejected the spec, the rollout failed, the name is taken, an
+-- Observe-only object has nothing in AWS to observe, or a run (EcsTask) failed after its last
+-- attempt. The operator does not retry them as they are. A run still going is TaskRunning
+-- (Progressing), a completed one Ready (Healthy).
+local TERMINAL = { InvalidSpec = true, RolloutFailed = true, ConflictExistingResource = true, NotFound = true, TaskFailed = true }
 
 local generation = obj.metadata.generation
 local status = obj.status or {}
@@ -101,6 +103,15 @@ if ready.status == "True" then
   if synced.status ~= "True" then
     hs.message = tostring(ready.message or "") .. " (the last re-check failed and is retried: " .. describe(synced) .. ")"
   end
+  return hs
+end
+
+-- A release paused by a PAUSE lifecycle hook waits for a person (the ecs.operator.dev/continue or
+-- ecs.operator.dev/rollback annotation): Suspended, as Argo CD shows a paused rollout.
+local release = status.release or {}
+if synced.status == "True" and current(progressing) and progressing.status == "True" and #(release.awaitingAction or {}) > 0 then
+  hs.status = "Suspended"
+  hs.message = progressing.message
   return hs
 end
 

@@ -28,10 +28,14 @@ const spec = specSchema(
   "The desired Cloud Map namespace: the CreatePrivateDnsNamespace, CreatePublicDnsNamespace or CreateHttpNamespace input, in AWS's field names.",
   {
     validations: [
-      { rule: "self.type == 'DnsPrivate' ? has(self.vpc) : !has(self.vpc)", message: "vpc is required for a DnsPrivate namespace and not allowed for DnsPublic or Http", fieldPath: ".vpc" },
+      {
+        rule: "self.type == 'DnsPrivate' ? has(self.vpc) : !has(self.vpc)",
+        messageExpression: "self.type == 'DnsPrivate' ? 'vpc is required for a DnsPrivate namespace' : 'vpc is not allowed for a ' + self.type + ' namespace, only for DnsPrivate'",
+        fieldPath: ".vpc",
+      },
       {
         rule: `self.type == 'Http' || (size(self.name) <= 253 && self.name.matches('${DNS_NAME}'))`,
-        message: "a DNS namespace's name must be a domain name of at most 253 characters, e.g. app.local",
+        messageExpression: `"a DNS namespace's name must be a domain name of at most 253 characters, e.g. app.local; got " + self.name`,
         fieldPath: ".name",
       },
     ],

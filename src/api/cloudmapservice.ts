@@ -66,6 +66,7 @@ const spec = specSchema(
             {
               rule: "!self.dnsRecords.exists(r, r.type == 'CNAME') || (has(self.routingPolicy) && self.routingPolicy == 'WEIGHTED')",
               message: "a CNAME record needs routingPolicy WEIGHTED",
+              fieldPath: ".routingPolicy",
             },
           ],
         },

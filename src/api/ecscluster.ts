@@ -57,6 +57,7 @@ const spec = specSchema(
       {
         rule: "!has(self.defaultCapacityProviderStrategy) || self.defaultCapacityProviderStrategy.all(s, has(self.capacityProviders) && s.capacityProvider in self.capacityProviders)",
         message: "every defaultCapacityProviderStrategy entry must name one of capacityProviders",
+        fieldPath: ".defaultCapacityProviderStrategy",
       },
     ],
   },

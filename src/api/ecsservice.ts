@@ -2,7 +2,7 @@ import type { Static } from "@sinclair/typebox";
 import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { kindName } from "./names.js";
-import { Bool, Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
+import { AnyObject, Bool, Int, List, Num, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 const immutable = (field: string) => [{ rule: "self == oldSelf", message: `${field} cannot be changed in place; delete and recreate the service` }];
 
@@ -19,6 +19,63 @@ const capacityProviderStrategy = List(
   ),
   "Where tasks run, by capacity provider; exclusive with launchType.",
   { maxItems: 20 },
+);
+
+/**
+ * Deployment strategies and what goes with them, as the ECS API reference states them
+ * (DeploymentConfiguration, CanaryConfiguration, LinearConfiguration, DeploymentLifecycleHook,
+ * DeploymentLifecycleHookTimeoutConfiguration; docs/deployments.md).
+ */
+export const STRATEGIES = ["ROLLING", "BLUE_GREEN", "CANARY", "LINEAR"] as const;
+/** The strategies that shift traffic between two target groups on listener rules. */
+export const TRAFFIC_SHIFTING = ["BLUE_GREEN", "CANARY", "LINEAR"] as const;
+export const HOOK_STAGES = [
+  "RECONCILE_SERVICE",
+  "PRE_SCALE_UP",
+  "POST_SCALE_UP",
+  "TEST_TRAFFIC_SHIFT",
+  "POST_TEST_TRAFFIC_SHIFT",
+  "PRE_PRODUCTION_TRAFFIC_SHIFT",
+  "PRODUCTION_TRAFFIC_SHIFT",
+  "POST_PRODUCTION_TRAFFIC_SHIFT",
+] as const;
+
+const minutes = (what: string) => Int(`${what}, in minutes (0 to 1440).`, { minimum: 0, maximum: 1440 });
+
+/** "Valid values are multiples of 0.1": compared with a tolerance, since 0.3 * 10 is not 3 in floating point. */
+const tenths = (field: string, low: string) => ({
+  rule: "self * 10.0 - double(int(self * 10.0 + 0.5)) < 0.0001 && double(int(self * 10.0 + 0.5)) - self * 10.0 < 0.0001",
+  message: `${field} must be a multiple of 0.1 from ${low} to 100.0`,
+});
+
+const lifecycleHook = Obj(
+  {
+    targetType: Optional(StringEnum(["AWS_LAMBDA", "PAUSE"] as const, "AWS_LAMBDA (default) invokes hookTargetArn; PAUSE stops the release at the stage until it is continued (the ecs.operator.dev/continue annotation) or times out.")),
+    hookTargetArn: Optional(Str("The Lambda function to invoke (AWS_LAMBDA hooks; required for them).", { minLength: 1, maxLength: 2048 })),
+    roleArn: Optional(Str("The IAM role ECS assumes to invoke the Lambda function.", { minLength: 1, maxLength: 2048 })),
+    lifecycleStages: List(StringEnum(HOOK_STAGES, "A lifecycle stage at which the hook runs."), "The stages at which the hook runs.", { minItems: 1, maxItems: HOOK_STAGES.length }),
+    hookDetails: Optional(AnyObject("Custom parameters ECS passes to the Lambda function on each invocation (not for PAUSE hooks).")),
+    timeoutConfiguration: Optional(
+      Obj(
+        {
+          timeoutInMinutes: Optional(Int("How long ECS waits for the hook (default 1440).", { minimum: 1, maximum: 1440 })),
+          action: Optional(StringEnum(["CONTINUE", "ROLLBACK"] as const, "What ECS does when the hook times out (default ROLLBACK).")),
+        },
+        "How long ECS waits for the hook, and what it does then.",
+      ),
+    ),
+  },
+  "A lifecycle hook: custom logic, or a pause, at stages of a blue/green, canary or linear release.",
+  {
+    validations: [
+      { rule: "(has(self.targetType) && self.targetType == 'PAUSE') || has(self.hookTargetArn)", message: "an AWS_LAMBDA hook (the default targetType) needs hookTargetArn" },
+      {
+        rule: "!has(self.targetType) || self.targetType != 'PAUSE' || !self.lifecycleStages.exists(s, s in ['TEST_TRAFFIC_SHIFT', 'PRODUCTION_TRAFFIC_SHIFT'])",
+        message: "PAUSE hooks cannot be configured at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT (only AWS_LAMBDA hooks can)",
+      },
+      { rule: "!has(self.targetType) || self.targetType != 'PAUSE' || !has(self.hookDetails)", message: "hookDetails is for AWS_LAMBDA hooks, not PAUSE ones" },
+    ],
+  },
 );
 
 const spec = specSchema(
@@ -82,9 +139,43 @@ const spec = specSchema(
               "CloudWatch alarms watched during rollouts.",
             ),
           ),
+          strategy: Optional(
+            StringEnum(STRATEGIES, "How ECS releases a new revision: ROLLING (default) replaces tasks within the percentages above; BLUE_GREEN, CANARY and LINEAR start the new revision beside the old one in the alternate target groups and shift traffic on the listener rules (loadBalancers[].advancedConfiguration)."),
+          ),
+          bakeTimeInMinutes: Optional(minutes("How long both revisions keep running after production traffic has shifted, before the old one stops (required for BLUE_GREEN)")),
+          canaryConfiguration: Optional(
+            Obj(
+              {
+                canaryPercent: Optional(Num("The share of production traffic shifted first, in percent: a multiple of 0.1 from 0.1 to 100.0 (default 5.0).", { minimum: 0.1, maximum: 100, validations: [tenths("canaryPercent", "0.1")] })),
+                canaryBakeTimeInMinutes: Optional(minutes("How long the canary share runs before the rest of the traffic shifts (default 10)")),
+              },
+              "The CANARY strategy's two steps.",
+            ),
+          ),
+          linearConfiguration: Optional(
+            Obj(
+              {
+                stepPercent: Optional(Num("The share of production traffic shifted at each step, in percent: a multiple of 0.1 from 3.0 to 100.0 (default 10.0).", { minimum: 3, maximum: 100, validations: [tenths("stepPercent", "3.0")] })),
+                stepBakeTimeInMinutes: Optional(minutes("How long each step runs before the next (default 6; none after the last)")),
+              },
+              "The LINEAR strategy's steps.",
+            ),
+          ),
+          lifecycleHooks: Optional(List(lifecycleHook, "Hooks (Lambda functions or pauses) at stages of a BLUE_GREEN, CANARY or LINEAR release.", { maxItems: 10 })),
         },
-        "Rolling update limits, circuit breaker and alarms.",
-        { validations: [{ rule: "!has(self.minimumHealthyPercent) || !has(self.maximumPercent) || self.maximumPercent > self.minimumHealthyPercent", message: "maximumPercent must be above minimumHealthyPercent" }] },
+        "Rolling update limits, circuit breaker, alarms, and the deployment strategy with its bake times and lifecycle hooks.",
+        {
+          validations: [
+            {
+              rule: "!has(self.minimumHealthyPercent) || !has(self.maximumPercent) || self.maximumPercent > self.minimumHealthyPercent",
+              messageExpression: "'maximumPercent (%d) must be above minimumHealthyPercent (%d)'.format([self.maximumPercent, self.minimumHealthyPercent])",
+              fieldPath: ".maximumPercent",
+            },
+            { rule: "!has(self.canaryConfiguration) || (has(self.strategy) && self.strategy == 'CANARY')", message: "canaryConfiguration is only valid with strategy CANARY" },
+            { rule: "!has(self.linearConfiguration) || (has(self.strategy) && self.strategy == 'LINEAR')", message: "linearConfiguration is only valid with strategy LINEAR" },
+            { rule: "!has(self.strategy) || self.strategy != 'BLUE_GREEN' || has(self.bakeTimeInMinutes)", message: "strategy BLUE_GREEN needs bakeTimeInMinutes (the ECS API reference requires it)" },
+          ],
+        },
       ),
     ),
     deploymentController: Optional(
@@ -98,9 +189,38 @@ const spec = specSchema(
             targetGroupArn: Optional(Str("A target group ARN, for one not managed here.")),
             containerName: Str("The container that receives traffic."),
             containerPort: Int("The container port that receives traffic.", { minimum: 1, maximum: 65535 }),
+            advancedConfiguration: Optional(
+              Obj(
+                {
+                  alternateTargetGroupRef: Optional(nameRef("TargetGroup (the alternate target group: the new revision's tasks go there during a release)")),
+                  alternateTargetGroupArn: Optional(Str("The alternate target group's ARN, for one not managed here.", { minLength: 1 })),
+                  productionListenerRuleRef: Optional(nameRef("ListenerRule (the production rule, whose forward weights ECS shifts; the ListenerRule then leaves its forward action to ECS)")),
+                  productionListenerRule: Optional(Str("The production listener rule's ARN, for one not managed here.", { minLength: 1 })),
+                  testListenerRuleRef: Optional(nameRef("ListenerRule (the test rule, which ECS points at the new revision before production traffic moves)")),
+                  testListenerRule: Optional(Str("The test listener rule's ARN, for one not managed here.", { minLength: 1 })),
+                  roleArn: Optional(Str("The IAM role ECS assumes to change the listener rules.", { minLength: 1, maxLength: 2048 })),
+                },
+                "What a BLUE_GREEN, CANARY or LINEAR release shifts traffic with: the alternate target group and the listener rules. The target groups swap roles after each successful release (ECS's doing; the operator does not revert it).",
+                {
+                  validations: [
+                    { rule: "has(self.alternateTargetGroupRef) != has(self.alternateTargetGroupArn)", message: "set exactly one of alternateTargetGroupRef and alternateTargetGroupArn" },
+                    { rule: "has(self.productionListenerRuleRef) != has(self.productionListenerRule)", message: "set exactly one of productionListenerRuleRef and productionListenerRule" },
+                    { rule: "!(has(self.testListenerRuleRef) && has(self.testListenerRule))", message: "set at most one of testListenerRuleRef and testListenerRule" },
+                  ],
+                },
+              ),
+            ),
           },
           "A target group the service's tasks are registered in (by ECS).",
-          { validations: [{ rule: "has(self.targetGroupRef) != has(self.targetGroupArn)", message: "set exactly one of targetGroupRef and targetGroupArn" }] },
+          {
+            validations: [
+              { rule: "has(self.targetGroupRef) != has(self.targetGroupArn)", message: "set exactly one of targetGroupRef and targetGroupArn" },
+              {
+                rule: "!has(self.advancedConfiguration) || !has(self.targetGroupRef) || !has(self.advancedConfiguration.alternateTargetGroupRef) || self.targetGroupRef.name != self.advancedConfiguration.alternateTargetGroupRef.name",
+                message: "the alternate target group must differ from targetGroupRef",
+              },
+            ],
+          },
         ),
         "Target groups that route traffic to the tasks.",
         { maxItems: 5 },
@@ -144,7 +264,7 @@ const spec = specSchema(
             expression: Optional(Str("A cluster query language expression, for memberOf.")),
           },
           "A placement constraint (EC2 launch type).",
-          { validations: [{ rule: "self.type != 'memberOf' || has(self.expression)", message: "memberOf needs an expression" }] },
+          { validations: [{ rule: "self.type != 'memberOf' || has(self.expression)", message: "memberOf needs an expression, e.g. attribute:ecs.instance-type =~ t3.*", fieldPath: ".expression", reason: "FieldValueRequired" }] },
         ),
         "Rules for where tasks may be placed.",
         { maxItems: 10 },
@@ -161,14 +281,37 @@ const spec = specSchema(
     validations: [
       { rule: "has(self.clusterRef) != has(self.cluster)", message: "set exactly one of clusterRef and cluster" },
       { rule: "has(self.taskDefinitionRef) != has(self.taskDefinition)", message: "set exactly one of taskDefinitionRef and taskDefinition" },
-      { rule: "!(has(self.launchType) && has(self.capacityProviderStrategy))", message: "launchType and capacityProviderStrategy are exclusive" },
+      {
+        rule: "!(has(self.launchType) && has(self.capacityProviderStrategy))",
+        messageExpression: "'launchType and capacityProviderStrategy are exclusive: remove launchType ' + self.launchType + ' or the strategy'",
+        fieldPath: ".capacityProviderStrategy",
+      },
       {
         // On the FARGATE or FARGATE_SPOT capacity providers as much as with launchType FARGATE.
         rule: "has(self.networkConfiguration) || !((has(self.launchType) && self.launchType == 'FARGATE') || (has(self.capacityProviderStrategy) && self.capacityProviderStrategy.exists(s, s.capacityProvider in ['FARGATE', 'FARGATE_SPOT'])))",
         message: "Fargate tasks use awsvpc networking: networkConfiguration.awsvpcConfiguration is required",
+        fieldPath: ".networkConfiguration",
+        reason: "FieldValueRequired",
       },
-      { rule: "!has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON' || !has(self.desiredCount)", message: "a DAEMON service has no desiredCount" },
-      { rule: "!has(self.launchType) || self.launchType != 'FARGATE' || (!has(self.placementStrategy) && !has(self.placementConstraints))", message: "placement strategies and constraints apply to the EC2 launch type only" },
+      {
+        rule: "!has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON' || !has(self.desiredCount)",
+        messageExpression: "'a DAEMON service has no desiredCount (got %d): ECS runs one task on each container instance'.format([self.desiredCount])",
+        fieldPath: ".desiredCount",
+      },
+      {
+        rule: "!has(self.launchType) || self.launchType != 'FARGATE' || (!has(self.placementStrategy) && !has(self.placementConstraints))",
+        message: "placement strategies and constraints apply to the EC2 launch type only, not FARGATE: remove placementStrategy and placementConstraints",
+      },
+      {
+        // Required resources for ECS blue/green deployments (developer guide): behind a load
+        // balancer, traffic shifts from the primary to the alternate target group on the production rule.
+        rule: "!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.strategy) || self.deploymentConfiguration.strategy == 'ROLLING' || !has(self.loadBalancers) || self.loadBalancers.all(lb, has(lb.advancedConfiguration))",
+        message: "a BLUE_GREEN, CANARY or LINEAR service behind a load balancer needs loadBalancers[].advancedConfiguration: an alternate target group and a production listener rule",
+      },
+      {
+        rule: "!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.strategy) || self.deploymentConfiguration.strategy == 'ROLLING' || !has(self.deploymentController) || self.deploymentController.type == 'ECS'",
+        message: "deployment strategies other than ROLLING need the ECS deployment controller",
+      },
     ],
   },
 );
@@ -189,6 +332,29 @@ const deployment = Obj(
   "A deployment of the service.",
 );
 
+const release = Obj(
+  {
+    serviceDeploymentArn: Str("The service deployment (DescribeServiceDeployments)."),
+    strategy: Str("ROLLING, BLUE_GREEN, CANARY or LINEAR."),
+    status: Str("The service deployment's status: PENDING, IN_PROGRESS, SUCCESSFUL, STOPPED, ROLLBACK_IN_PROGRESS, ROLLBACK_SUCCESSFUL, ..."),
+    stage: Optional(Str("The lifecycle stage of a BLUE_GREEN, CANARY or LINEAR release: SCALE_UP, TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, CLEAN_UP, ...")),
+    stageSince: Optional(Str("When the operator first saw the release at this stage and traffic share (what bake time left is counted from).")),
+    taskDefinition: Optional(Str("The revision being released.")),
+    trafficPercent: Optional(Num("The share of production traffic ECS has asked for on the new revision, in percent.")),
+    testTrafficPercent: Optional(Num("The share of test traffic on the new revision, in percent.")),
+    bakeMinutesLeft: Optional(Num("Minutes left of the bake in progress (the release's bake time, or a canary or linear step's), as of the last look.")),
+    awaitingAction: Optional(
+      List(
+        Obj({ hookId: Str("The paused hook's id."), stage: Str("The stage it pauses.") }, "A PAUSE lifecycle hook waiting for a decision."),
+        "PAUSE hooks waiting for a decision: set the ecs.operator.dev/continue (or ecs.operator.dev/rollback) annotation to the revision, e.g. web:7.",
+      ),
+    ),
+    rollbackReason: Optional(Str("Why ECS rolled the release back (an alarm, a hook, a stop).")),
+    alarms: Optional(List(Str("An alarm name."), "The alarms that triggered during the release.")),
+  },
+  "Where the latest release stands, from the service-deployment APIs.",
+);
+
 const status = statusSchema(
   {
     serviceName: Optional(Str("The service's name in AWS.")),
@@ -200,9 +366,20 @@ const status = statusSchema(
     pendingCount: Optional(Int("Tasks pending.")),
     rolloutState: Optional(Str("The PRIMARY deployment's rollout state.")),
     deployments: Optional(List(deployment, "The service's deployments, newest first.")),
-    events: Optional(List(Obj({ createdAt: Str("When."), message: Str("What ECS said.") }, "A service event."), "The last few service events from ECS.")),
+    // Not `events`: kubectl describe prints a status field of that name as an "Events:" block of its
+    // own, right above the object's real Kubernetes Events.
+    serviceEvents: Optional(
+      List(Obj({ createdAt: Str("When."), message: Str("What ECS said.") }, "A service event."), "The last few events ECS reported for the service, newest first (not Kubernetes Events: those are the operator's, shown by kubectl describe)."),
+    ),
     failedTaskDefinitionArn: Optional(Str("A revision whose rollout failed (circuit breaker); not retried until the spec or the revision changes.")),
+    rolloutDeployment: Optional(
+      Obj(
+        { id: Str("The deployment's id."), taskDefinition: Str("The revision it deploys.") },
+        "The deployment rolling out the spec's revision, remembered so that its failure is seen even after ECS has rolled it back and stopped listing it.",
+      ),
+    ),
     forceNewDeployment: Optional(Str("The forceNewDeployment value last acted upon.")),
+    release: Optional(release),
   },
   "What the operator observed in AWS.",
 );
@@ -220,6 +397,7 @@ export const ecsServiceKind: KindDefinition<typeof spec, typeof status> = {
       { name: "Desired", type: "integer", jsonPath: ".status.desiredCount", description: "Desired tasks." },
       { name: "TaskDef-Rev", type: "integer", jsonPath: ".status.taskDefinitionRevision", description: "Revision of the task definition in use." },
       { name: "Rollout", type: "string", jsonPath: ".status.rolloutState", description: "The PRIMARY deployment's rollout state." },
+      { name: "Stage", type: "string", jsonPath: ".status.release.stage", description: "The lifecycle stage of a BLUE_GREEN, CANARY or LINEAR release." },
     ], "Exists, matches the spec, and its rollout completed.",
   ),
 
@@ -229,3 +407,4 @@ export type EcsServiceSpec = Static<typeof spec>;
 export type EcsServiceStatus = Static<typeof status>;
 export type EcsService = CustomObject<EcsServiceSpec, EcsServiceStatus>;
 export type ServiceDeploymentStatus = Static<typeof deployment>;
+export type ServiceReleaseStatus = Static<typeof release>;

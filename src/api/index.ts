@@ -4,6 +4,8 @@ import { cloudMapServiceKind } from "./cloudmapservice.js";
 import type { KindDefinition } from "./common.js";
 import { ecsClusterKind } from "./ecscluster.js";
 import { ecsServiceKind } from "./ecsservice.js";
+import { ecsScheduleKind } from "./ecsschedule.js";
+import { ecsTaskKind } from "./ecstask.js";
 import { listenerRuleKind } from "./listenerrule.js";
 import { targetGroupKind } from "./targetgroup.js";
 import { taskDefinitionKind } from "./taskdefinition.js";
@@ -17,6 +19,8 @@ export const kinds: KindDefinition[] = [
   cloudMapNamespaceKind,
   cloudMapServiceKind,
   ecsServiceKind,
+  ecsTaskKind,
+  ecsScheduleKind,
 ];
 
 /**

@@ -101,6 +101,12 @@ const status = statusSchema(
   {
     priority: Optional(Int("The rule's priority on the listener in AWS.")),
     listenerArn: Optional(Str("The listener the rule belongs to.")),
+    forwardWeights: Optional(
+      List(Obj({ targetGroupArn: Str("A target group."), weight: Int("Its weight.") }, "A target group of the forward action and its weight, in AWS."), "Where the rule forwards in AWS now, with weights."),
+    ),
+    forwardActionManagedBy: Optional(
+      Str("The EcsServices that name this rule as their production or test listener rule: ECS shifts its forward weights at each release, so the operator keeps only the rule's conditions, priority and tags in line with the spec."),
+    ),
   },
   "What the operator observed in AWS.",
 );
@@ -116,6 +122,7 @@ export const listenerRuleKind: KindDefinition<typeof spec, typeof status> = {
     [
       { name: "Priority", type: "integer", jsonPath: ".status.priority", description: "The rule's priority on the listener." },
       { name: "Listener", type: "string", jsonPath: ".status.listenerArn", description: "The listener the rule belongs to.", priority: 1 },
+      { name: "Managed-By", type: "string", jsonPath: ".status.forwardActionManagedBy", description: "Who shifts the forward weights (an EcsService's releases), if not the spec.", priority: 1 },
     ],
   ),
 

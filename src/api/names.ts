@@ -5,6 +5,9 @@ export const GROUP = "ecs.operator.dev";
 export const VERSION = "v1alpha1";
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
+/** Tag keys the operator writes itself; users may not set them (CEL in src/api/common.ts). */
+export const RESERVED_TAG_PREFIX = "ecs-operator.dev/";
+
 export interface KindName {
   kind: string;
   /** The collection's name in API paths. */
@@ -20,6 +23,8 @@ export const MANAGED_KINDS = [
   { kind: "CloudMapNamespace", plural: "cloudmapnamespaces" },
   { kind: "CloudMapService", plural: "cloudmapservices" },
   { kind: "EcsService", plural: "ecsservices" },
+  { kind: "EcsTask", plural: "ecstasks" },
+  { kind: "EcsSchedule", plural: "ecsschedules" },
 ] as const satisfies readonly KindName[];
 
 export type ManagedKind = (typeof MANAGED_KINDS)[number]["kind"];

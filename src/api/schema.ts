@@ -8,7 +8,11 @@ import { Type, type SchemaOptions, type TSchema, type TUnsafe } from "@sinclair/
 
 export interface CelRule {
   rule: string;
-  /** A fixed message; `messageExpression` (CEL, evaluated on the value) can show the value itself. */
+  /**
+   * A fixed message; `messageExpression` (CEL, evaluated on the value) can show the value itself.
+   * Show an integer with `'... %d'.format([self.x])`: the API server cannot bound the size of
+   * `string(self.x)` for an int and refuses the CRD for its estimated cost.
+   */
   message?: string;
   messageExpression?: string;
   /** Names the field the message is about, so kubectl points at it. */
@@ -42,6 +46,15 @@ export function Str(description: string, options: FieldOptions = {}) {
 
 export function Int(description: string, options: FieldOptions = {}) {
   return Type.Integer({ description, ...withExtensions(options) });
+}
+
+export function Num(description: string, options: FieldOptions = {}) {
+  return Type.Number({ description, ...withExtensions(options) });
+}
+
+/** A free-form JSON object passed to AWS as it is (a Lambda hook's details): the API server keeps every field. */
+export function AnyObject(description: string): TUnsafe<Record<string, unknown>> {
+  return Type.Unsafe<Record<string, unknown>>({ type: "object", "x-kubernetes-preserve-unknown-fields": true, description });
 }
 
 export function Bool(description: string, options: FieldOptions = {}) {

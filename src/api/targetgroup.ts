@@ -19,7 +19,7 @@ const spec = specSchema(
     name: Optional(
       Str(
         "The target group's name in AWS: up to 32 letters, digits and hyphens, not starting or ending with a hyphen. Defaults to one derived from <namespace>-<name> (with a hash where needed to stay within 32 characters and unique). Immutable.",
-        { minLength: 1, maxLength: 32, pattern: "^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$", validations: [{ rule: "!self.contains('--')", message: "name may not contain two hyphens in a row" }] },
+        { minLength: 1, maxLength: 32, pattern: "^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$", validations: [{ rule: "!self.contains('--')", messageExpression: "'name may not contain two hyphens in a row, got ' + self" }] },
       ),
     ),
     protocol: StringEnum(["HTTP", "HTTPS", "TCP", "TLS", "UDP", "TCP_UDP"] as const, "The protocol for routing traffic to the targets: HTTP or HTTPS for an Application Load Balancer, TCP, TLS, UDP or TCP_UDP for a Network Load Balancer. Immutable.", {
@@ -71,10 +71,15 @@ const spec = specSchema(
       immutableWithDefault("targetType", "instance"),
       immutableWithDefault("protocolVersion", "HTTP1"),
       immutableWithDefault("ipAddressType", "ipv4"),
-      { rule: "!has(self.protocolVersion) || self.protocol in ['HTTP', 'HTTPS']", message: "protocolVersion applies only to the HTTP and HTTPS protocols" },
+      {
+        rule: "!has(self.protocolVersion) || self.protocol in ['HTTP', 'HTTPS']",
+        messageExpression: "'protocolVersion applies only to the HTTP and HTTPS protocols, not ' + self.protocol",
+        fieldPath: ".protocolVersion",
+      },
       {
         rule: "!has(self.healthCheckTimeoutSeconds) || !has(self.healthCheckIntervalSeconds) || self.healthCheckTimeoutSeconds <= self.healthCheckIntervalSeconds",
-        message: "healthCheckTimeoutSeconds must not exceed healthCheckIntervalSeconds",
+        messageExpression: "'healthCheckTimeoutSeconds (%d) must not exceed healthCheckIntervalSeconds (%d)'.format([self.healthCheckTimeoutSeconds, self.healthCheckIntervalSeconds])",
+        fieldPath: ".healthCheckTimeoutSeconds",
       },
     ],
   },

@@ -11,6 +11,8 @@ const MAX_VOLUMES = 50;
 const MAX_MOUNT_POINTS = 50;
 const NAME_MAX = 255;
 
+const INT_OR_STRING = "An integer or a string of digits, e.g. 256 or \"256\" as in AWS's JSON.";
+
 /**
  * A number ECS wants as an integer (or, for task cpu/memory, as a string of digits), written
  * either way in YAML: console JSON has `"cpu": "256"`, hand-written YAML has `cpu: 256`.
@@ -22,7 +24,9 @@ function IntOrString(description: string, validations: CelRule[] = []) {
     "x-kubernetes-int-or-string": true,
     pattern: "^[0-9]+$",
     maxLength: 7,
-    description,
+    // kubectl explain prints <Object> for every int-or-string field of a CRD (its type guess reads
+    // only `type` or a $ref's name, and such a field may have neither), so the text says what it takes.
+    description: `${description} ${INT_OR_STRING}`,
     ...(validations.length > 0 ? { "x-kubernetes-validations": validations } : {}),
   });
 }
@@ -35,7 +39,7 @@ const numeric = (expr: string): string => `(type(${expr}) == int || ${expr}.matc
 
 const inRange = (min: number, max: number, what: string): CelRule => ({
   rule: `!${numeric("self")} || (${asInt("self")} >= ${min} && ${asInt("self")} <= ${max})`,
-  message: `${what} must be between ${min} and ${max}`,
+  messageExpression: `'${what} must be between ${min} and ${max}, got ' + string(self)`,
 });
 
 const keyValue = (what: string) =>
@@ -65,7 +69,7 @@ const portMapping = Obj(
         validations: [
           {
             rule: "int(self.split('-')[0]) >= 1 && int(self.split('-')[0]) < int(self.split('-')[1]) && int(self.split('-')[1]) <= 65535",
-            message: "containerPortRange must be <first>-<last> with 1 <= first < last <= 65535",
+            messageExpression: "'containerPortRange must be <first>-<last> with 1 <= first < last <= 65535, got ' + self",
           },
         ],
       }),
@@ -105,7 +109,15 @@ const ulimit = Obj(
     hardLimit: Int("The hard limit."),
   },
   "A resource limit for the container.",
-  { validations: [{ rule: "self.softLimit <= self.hardLimit", message: "an ulimit's softLimit must not exceed its hardLimit" }] },
+  {
+    validations: [
+      {
+        rule: "self.softLimit <= self.hardLimit",
+        messageExpression: "'ulimit %s: softLimit %d must not exceed its hardLimit %d'.format([self.name, self.softLimit, self.hardLimit])",
+        fieldPath: ".softLimit",
+      },
+    ],
+  },
 );
 
 const containerDefinition = Obj(
@@ -264,12 +276,13 @@ const containerDefinition = Obj(
     validations: [
       {
         rule: `!has(self.memory) || !has(self.memoryReservation) || !${numeric("self.memory")} || !${numeric("self.memoryReservation")} || ${asInt("self.memoryReservation")} <= ${asInt("self.memory")}`,
-        message: "a container's memoryReservation must not exceed its memory",
+        messageExpression: `'container ' + self.name + ': memoryReservation ' + string(self.memoryReservation) + ' must not exceed its memory ' + string(self.memory)`,
+        fieldPath: ".memoryReservation",
       },
       // Here rather than in the spec's rules: CEL cannot bound the cost of comparing against an
       // outer loop variable, and the API server rejects such rules.
-      { rule: "!has(self.dependsOn) || self.dependsOn.all(d, d.containerName != self.name)", message: "a container cannot depend on itself" },
-      { rule: "!has(self.links) || self.links.all(l, l.split(':')[0] != self.name)", message: "a container cannot link to itself" },
+      { rule: "!has(self.dependsOn) || self.dependsOn.all(d, d.containerName != self.name)", messageExpression: "'container ' + self.name + ' cannot depend on itself'", fieldPath: ".dependsOn" },
+      { rule: "!has(self.links) || self.links.all(l, l.split(':')[0] != self.name)", messageExpression: "'container ' + self.name + ' cannot link to itself'", fieldPath: ".links" },
     ],
   },
 );
@@ -345,6 +358,19 @@ const FARGATE_PAIRS = [
 
 const fargate = "has(self.requiresCompatibilities) && 'FARGATE' in self.requiresCompatibilities";
 
+const FARGATE_CPUS = [256, 512, 1024, 2048, 4096, 8192, 16384];
+/** What memory each Fargate cpu takes, in words, for the message of the pair rule. */
+const FARGATE_MEMORY: [number, string][] = [
+  [256, "512, 1024 or 2048"],
+  [512, "1024 to 4096 in steps of 1024"],
+  [1024, "2048 to 8192 in steps of 1024"],
+  [2048, "4096 to 16384 in steps of 1024"],
+  [4096, "8192 to 30720 in steps of 1024"],
+  [8192, "16384 to 61440 in steps of 4096"],
+  [16384, "32768 to 122880 in steps of 8192"],
+];
+const fargateMemoryFor = FARGATE_MEMORY.reduceRight((otherwise, [cpu, memory]) => `(${asInt("self.cpu")} == ${cpu} ? '${memory}' : ${otherwise})`, "''");
+
 const specValidations: CelRule[] = [
   {
     rule: "self.containerDefinitions.all(c, self.containerDefinitions.exists_one(d, d.name == c.name))",
@@ -358,37 +384,50 @@ const specValidations: CelRule[] = [
   },
   {
     rule: `!(${fargate}) || (has(self.networkMode) && self.networkMode == 'awsvpc')`,
-    message: "FARGATE requires networkMode: awsvpc",
+    messageExpression: `'FARGATE requires networkMode: awsvpc, got ' + (has(self.networkMode) ? self.networkMode : 'none (bridge by default)')`,
     fieldPath: ".networkMode",
   },
   {
-    rule: `!(${fargate}) || (has(self.cpu) && has(self.memory))`,
-    message: "FARGATE requires task-level cpu and memory",
+    rule: `!(${fargate}) || has(self.cpu)`,
+    message: `FARGATE requires task-level cpu: one of ${FARGATE_CPUS.join(", ")}`,
+    fieldPath: ".cpu",
+    reason: "FieldValueRequired",
   },
   {
-    rule: `!(${fargate}) || !has(self.cpu) || !has(self.memory) || !${numeric("self.cpu")} || !${numeric("self.memory")} || ${FARGATE_PAIRS}`,
-    message:
-      "cpu/memory is not a Fargate combination: cpu 256 takes memory 512, 1024 or 2048; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (steps of 1024); 8192 takes 16384-61440 (steps of 4096); 16384 takes 32768-122880 (steps of 8192)",
+    rule: `!(${fargate}) || has(self.memory)`,
+    message: "FARGATE requires task-level memory in MiB, e.g. 512 with cpu 256",
+    fieldPath: ".memory",
+    reason: "FieldValueRequired",
+  },
+  {
+    rule: `!(${fargate}) || !has(self.cpu) || !${numeric("self.cpu")} || ${asInt("self.cpu")} in [${FARGATE_CPUS.join(", ")}]`,
+    messageExpression: `'cpu ' + string(self.cpu) + ' is not a Fargate size: Fargate takes cpu ${FARGATE_CPUS.join(", ")}'`,
+    fieldPath: ".cpu",
+  },
+  {
+    // Only for a Fargate cpu: another is reported by the rule above, on its own field.
+    rule: `!(${fargate}) || !has(self.cpu) || !has(self.memory) || !${numeric("self.cpu")} || !${numeric("self.memory")} || !(${asInt("self.cpu")} in [${FARGATE_CPUS.join(", ")}]) || ${FARGATE_PAIRS}`,
+    messageExpression: `'cpu ' + string(self.cpu) + ' with memory ' + string(self.memory) + ' is not a Fargate combination: cpu ' + string(self.cpu) + ' takes memory ' + ${fargateMemoryFor}`,
     fieldPath: ".memory",
   },
   {
     rule: `!(${fargate}) || !has(self.pidMode) || self.pidMode == 'task'`,
-    message: "FARGATE supports only pidMode: task",
+    messageExpression: "'FARGATE supports only pidMode: task, got ' + self.pidMode",
     fieldPath: ".pidMode",
   },
   {
     rule: `!(${fargate}) || !has(self.ipcMode)`,
-    message: "FARGATE does not support ipcMode",
+    messageExpression: "'FARGATE does not support ipcMode (got ' + self.ipcMode + '): remove it'",
     fieldPath: ".ipcMode",
   },
   {
     rule: `!has(self.networkMode) || !(self.networkMode in ['awsvpc', 'host']) || self.containerDefinitions.all(c, !has(c.portMappings) || c.portMappings.all(p, !has(p.hostPort) || !has(p.containerPort) || !${numeric("p.hostPort")} || !${numeric("p.containerPort")} || ${asInt("p.hostPort")} == ${asInt("p.containerPort")}))`,
-    message: "in awsvpc and host network mode a port mapping's hostPort must equal its containerPort (or be omitted)",
+    messageExpression: `'in ' + self.networkMode + " network mode a port mapping's hostPort must equal its containerPort (or be omitted)"`,
     fieldPath: ".containerDefinitions",
   },
   {
     rule: "(has(self.networkMode) && self.networkMode == 'awsvpc') || self.containerDefinitions.all(c, !has(c.portMappings) || c.portMappings.all(p, !has(p.containerPortRange)))",
-    message: "containerPortRange needs networkMode: awsvpc",
+    messageExpression: "'containerPortRange needs networkMode: awsvpc, got ' + (has(self.networkMode) ? self.networkMode : 'none (bridge by default)')",
     fieldPath: ".containerDefinitions",
   },
   {
@@ -433,11 +472,11 @@ const spec = specSchema(
     ),
     containerDefinitions: List(containerDefinition, "The containers of the task.", { minItems: 1, maxItems: MAX_CONTAINERS }),
     cpu: Optional(
-      IntOrString("Task-level CPU units as an integer or a string of digits (1024 = 1 vCPU). Required for Fargate, with memory in one of the Fargate combinations.", [
+      IntOrString("Task-level CPU units (1024 = 1 vCPU). Required for Fargate, with memory in one of the Fargate combinations.", [
         inRange(128, 196608, "task cpu"),
       ]),
     ),
-    memory: Optional(IntOrString("Task-level memory in MiB, as an integer or a string of digits. Required for Fargate.", [inRange(6, 1048576, "task memory")])),
+    memory: Optional(IntOrString("Task-level memory in MiB. Required for Fargate, with cpu in one of the Fargate combinations.", [inRange(6, 1048576, "task memory")])),
     networkMode: Optional(
       StringEnum(["awsvpc", "bridge", "host", "none"] as const, "The Docker network mode: awsvpc (required for Fargate), bridge (the default on EC2), host or none."),
     ),

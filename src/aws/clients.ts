@@ -1,5 +1,6 @@
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
@@ -23,6 +24,7 @@ export interface AwsClients {
   ecs: ECSClient;
   elbv2: ElasticLoadBalancingV2Client;
   serviceDiscovery: ServiceDiscoveryClient;
+  scheduler: SchedulerClient;
 }
 
 /**
@@ -34,6 +36,7 @@ export function serviceClients(clients: AwsClients): [service: string, client: A
     ["ecs", clients.ecs],
     ["elasticloadbalancing", clients.elbv2],
     ["servicediscovery", clients.serviceDiscovery],
+    ["scheduler", clients.scheduler],
   ];
 }
 
@@ -84,5 +87,6 @@ export function createAwsClients(config: AwsClientConfig): AwsClients {
     // Cloud Map prefixes some operations' hosts ("data-servicediscovery..."); a single overridden
     // endpoint such as moto cannot answer on those names.
     serviceDiscovery: followCancellation(new ServiceDiscoveryClient({ ...common, ...(config.endpoint ? { disableHostPrefix: true } : {}) })),
+    scheduler: followCancellation(new SchedulerClient(common)),
   };
 }

@@ -27,10 +27,24 @@ export const AWS_API_RATES: Record<string, Rate> = {
   "ecs:tag-read": { ratePerSecond: 20, burst: 50 },
   "ecs:tag-modify": { ratePerSecond: 10, burst: 20 },
   "ecs:other": { ratePerSecond: 20, burst: 50 },
+  // The service-deployment operations (ListServiceDeployments, DescribeServiceDeployments,
+  // StopServiceDeployment, ContinueServiceDeployment) are not on the throttling page: a class of
+  // their own at conservative rates, so that reading releases never eats the services' bucket.
+  "ecs:servicedeployment-read": { ratePerSecond: 10, burst: 20 },
+  "ecs:servicedeployment-modify": { ratePerSecond: 1, burst: 5 },
   "elasticloadbalancing:read": { ratePerSecond: 10, burst: 40 },
   "elasticloadbalancing:modify": { ratePerSecond: 5, burst: 20 },
   "servicediscovery:read": { ratePerSecond: 10, burst: 50 },
   "servicediscovery:modify": { ratePerSecond: 5, burst: 20 },
+  // RunTask, StopTask, DescribeTasks, ListTasks (EcsTask, EcsSchedule): below the ECS page's task rates.
+  "ecs:task-read": { ratePerSecond: 20, burst: 50 },
+  "ecs:task-modify": { ratePerSecond: 5, burst: 20 },
+  // EventBridge Scheduler publishes 250 to 5,000 requests per second per schedule operation and 10
+  // per schedule-group operation (https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html).
+  "scheduler:read": { ratePerSecond: 50, burst: 100 },
+  "scheduler:modify": { ratePerSecond: 50, burst: 100 },
+  "scheduler:group-read": { ratePerSecond: 5, burst: 10 },
+  "scheduler:group-modify": { ratePerSecond: 5, burst: 10 },
 };
 
 const READ = /^(Describe|List|Get)/;
@@ -38,13 +52,16 @@ const READ = /^(Describe|List|Get)/;
 /** The throttling class of one AWS operation. */
 export function apiClassOf(service: string, operation: string): string {
   const mode = READ.test(operation) ? "read" : "modify";
+  if (service === "scheduler" && /ScheduleGroup/.test(operation)) return `scheduler:group-${mode}`;
   if (service !== "ecs") return `${service}:${mode}`;
   // Before the others: "UntagResource" would otherwise look like nothing, "TagResource" on a
   // service like a service write.
   if (/^(Tag|Untag|ListTagsFor)Resource$/.test(operation)) return `ecs:tag-${mode}`;
   if (/Cluster|CapacityProvider/.test(operation)) return `ecs:cluster-${mode}`;
   if (/TaskDefinition/.test(operation)) return `ecs:taskdefinition-${mode}`;
+  if (/ServiceDeployment/.test(operation)) return `ecs:servicedeployment-${mode}`;
   if (/Service/.test(operation)) return `ecs:service-${mode}`;
+  if (/^(RunTask|StartTask|StopTask|DescribeTasks|ListTasks)$/.test(operation)) return `ecs:task-${mode}`;
   return "ecs:other";
 }
 

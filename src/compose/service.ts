@@ -68,7 +68,7 @@ export function ecsService(ctx: MappingContext, name: string, svc: ComposeServic
   if (loadBalancers.length > 0) spec.loadBalancers = loadBalancers;
   if (links.serviceRegistries.length > 0) spec.serviceRegistries = links.serviceRegistries;
 
-  const deployment = deploymentConfiguration(ctx, name, svc);
+  const deployment = deploymentConfiguration(ctx, name, svc, spec.desiredCount);
   if (deployment) spec.deploymentConfiguration = deployment;
 
   const ext = ctx.project.serviceExtension(name);
@@ -92,15 +92,27 @@ export function ecsService(ctx: MappingContext, name: string, svc: ComposeServic
 
 /**
  * Rolling update limits: Docker's ECS integration's x-aws-min_percent / x-aws-max_percent, or
- * Compose's update_config order (stop-first: never more than the desired count; start-first: new
- * tasks before old ones stop); failure_action rollback is ECS's circuit breaker with rollback.
+ * Compose's update_config. Swarm replaces `parallelism` tasks at a time (0: all at once), stopping
+ * the old ones first (order stop-first, the default) or starting the new ones first (start-first);
+ * ECS paces a rollout by the share of desiredCount that must stay healthy (minimumHealthyPercent,
+ * rounded up to tasks) and that may run at once (maximumPercent, rounded down). So stop-first with
+ * parallelism N of R replicas keeps R - N healthy: minimumHealthyPercent floor(100 (R - N) / R),
+ * maximumPercent 100; start-first runs R + N: minimumHealthyPercent 100, maximumPercent
+ * ceil(100 (R + N) / R), at most 200 (ECS's default ceiling). failure_action rollback is ECS's
+ * circuit breaker with rollback.
  */
-function deploymentConfiguration(ctx: MappingContext, name: string, svc: ComposeService): EcsServiceSpec["deploymentConfiguration"] {
+function deploymentConfiguration(ctx: MappingContext, name: string, svc: ComposeService, replicas: number | undefined): EcsServiceSpec["deploymentConfiguration"] {
   const at = (...path: (string | number)[]) => servicePath(name, ...path);
   const update = svc.deploy?.update_config;
   const config: NonNullable<EcsServiceSpec["deploymentConfiguration"]> = {};
-  if (update?.order === "stop-first") Object.assign(config, { minimumHealthyPercent: 0, maximumPercent: 100 });
-  if (update?.order === "start-first") Object.assign(config, { minimumHealthyPercent: 100, maximumPercent: 200 });
+  const order = update?.order ?? (update?.parallelism !== undefined ? "stop-first" : undefined);
+  // Of R replicas, how many Swarm replaces at once; undefined when unknown (no replica count).
+  const step = update?.parallelism === undefined ? undefined : replicas === undefined || replicas === 0 ? undefined : update.parallelism === 0 ? replicas : Math.min(update.parallelism, replicas);
+  if (update?.parallelism !== undefined && step === undefined) {
+    ctx.warnings.field(at("deploy", "update_config", "parallelism"), "the service has no replica count to take a share of (autoscaled, global or 0 replicas); ECS's defaults (100 %/200 %) apply");
+  }
+  if (order === "stop-first") Object.assign(config, { minimumHealthyPercent: step !== undefined && replicas ? Math.floor((100 * (replicas - step)) / replicas) : 0, maximumPercent: 100 });
+  if (order === "start-first") Object.assign(config, { minimumHealthyPercent: 100, maximumPercent: step !== undefined && replicas ? Math.min(200, Math.ceil((100 * (replicas + step)) / replicas)) : 200 });
   const min = ctx.project.raw(name, "x-aws-min_percent") as number | undefined;
   const max = ctx.project.raw(name, "x-aws-max_percent") as number | undefined;
   if (min !== undefined) config.minimumHealthyPercent = min;
@@ -111,7 +123,7 @@ function deploymentConfiguration(ctx: MappingContext, name: string, svc: Compose
   }
   if (update?.failure_action === "rollback") config.deploymentCircuitBreaker = { enable: true, rollback: true };
   else if (update?.failure_action === "pause") ctx.warnings.field(at("deploy", "update_config", "failure_action"), "ECS cannot pause a failing rollout; use rollback (the circuit breaker) or continue. Ignored");
-  for (const key of ["parallelism", "delay", "monitor", "max_failure_ratio"] as const) {
+  for (const key of ["delay", "monitor", "max_failure_ratio"] as const) {
     if (update?.[key] !== undefined) ctx.warnings.field(at("deploy", "update_config", key), "ECS paces rollouts by minimumHealthyPercent and maximumPercent; ignored");
   }
   return Object.keys(config).length > 0 ? config : undefined;

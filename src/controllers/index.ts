@@ -6,6 +6,8 @@ import type { cloudMapNamespaceKind } from "../api/cloudmapnamespace.js";
 import type { cloudMapServiceKind } from "../api/cloudmapservice.js";
 import type { ecsClusterKind } from "../api/ecscluster.js";
 import type { ecsServiceKind } from "../api/ecsservice.js";
+import type { ecsScheduleKind } from "../api/ecsschedule.js";
+import type { ecsTaskKind } from "../api/ecstask.js";
 import type { listenerRuleKind } from "../api/listenerrule.js";
 import type { targetGroupKind } from "../api/targetgroup.js";
 import type { taskDefinitionKind } from "../api/taskdefinition.js";
@@ -22,6 +24,10 @@ import { ruleReferences } from "./listenerrule/mapping.js";
 import { listenerRuleDriver } from "./listenerrule/driver.js";
 import { targetGroupDriver } from "./targetgroup/driver.js";
 import { taskDefinitionDriver } from "./taskdefinition/driver.js";
+import { ecsTaskDriver } from "./ecstask/driver.js";
+import { taskReferences } from "./ecstask/mapping.js";
+import { ecsScheduleDriver } from "./ecsschedule/driver.js";
+import { scheduleReferences } from "./ecsschedule/mapping.js";
 
 /** Operator settings a driver may tune itself by. */
 export interface DriverSettings {
@@ -80,10 +86,12 @@ const byKind: Record<string, KindRegistration> = {
   }),
   TaskDefinition: register(ref<typeof taskDefinitionKind>("TaskDefinition"), UNREFERENCED.references, ({ clients, lookup, settings }) => taskDefinitionDriver(clients.ecs, lookup, settings)),
   TargetGroup: register(ref<typeof targetGroupKind>("TargetGroup"), UNREFERENCED.references, ({ clients }) => targetGroupDriver(clients.elbv2)),
-  ListenerRule: register(ref<typeof listenerRuleKind>("ListenerRule"), ruleReferences, ({ clients }) => listenerRuleDriver(clients.elbv2)),
+  ListenerRule: register(ref<typeof listenerRuleKind>("ListenerRule"), ruleReferences, ({ clients, lookup }) => listenerRuleDriver(clients.elbv2, lookup)),
   CloudMapNamespace: register(ref<typeof cloudMapNamespaceKind>("CloudMapNamespace"), UNREFERENCED.references, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
   CloudMapService: register(ref<typeof cloudMapServiceKind>("CloudMapService"), cloudMapServiceReferences, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
   EcsService: register(ref<typeof ecsServiceKind>("EcsService"), serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, lookup, settings)),
+  EcsTask: register(ref<typeof ecsTaskKind>("EcsTask"), taskReferences, ({ clients, settings }) => ecsTaskDriver(clients.ecs, settings)),
+  EcsSchedule: register(ref<typeof ecsScheduleKind>("EcsSchedule"), scheduleReferences, ({ clients, settings }) => ecsScheduleDriver(clients.scheduler, clients.ecs, settings)),
 };
 
 /**

@@ -1,6 +1,7 @@
 import type { Condition } from "./object.js";
 
-export type ConditionType = "Ready" | "Synced" | "Progressing";
+/** Complete and Failed are written by run-to-completion kinds (EcsTask), as a Job's are. */
+export type ConditionType = "Ready" | "Synced" | "Progressing" | "Complete" | "Failed";
 
 /**
  * The reasons the runtime itself writes (docs/design.md, section 2). Kinds contribute their own
@@ -36,7 +37,7 @@ export function mergeConditions(current: readonly Condition[] | undefined, desir
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
     });
   }
-  const order: string[] = ["Ready", "Synced", "Progressing"];
+  const order: string[] = ["Ready", "Synced", "Progressing", "Complete", "Failed"];
   return [...byType.values()].sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
 }
 

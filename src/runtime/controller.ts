@@ -6,7 +6,7 @@ import type { ManagedObject, PlacementChoice } from "./driver.js";
 import type { EventRecorder } from "./events.js";
 import { Informer, objectKey } from "./informer.js";
 import type { KubeClient } from "./kube-client.js";
-import type { Metrics } from "./metrics.js";
+import { startCountingKind, type Metrics } from "./metrics.js";
 import { customObjectWriter } from "./object-writer.js";
 import { WorkQueue, WorkerPool } from "./queue.js";
 import { FINALIZER, reconcile, refuse, type ReconcilerContext } from "./reconciler.js";
@@ -100,6 +100,7 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
   });
   const cancellation = new AbortController();
   const paths = opts.namespaces.length === 0 ? [`/apis/${resource.group}/${resource.version}/${resource.plural}`] : opts.namespaces.map((ns) => `/apis/${resource.group}/${resource.version}/namespaces/${ns}/${resource.plural}`);
+  startCountingKind(metrics, kind, resource.plural);
   const informers = paths.map(
     (path) =>
       new Informer<Obj>({

@@ -54,6 +54,15 @@ export interface Readiness {
   conditions?: DesiredCondition[];
   /** Look again sooner than the periodic re-check (a rollout, an async operation). */
   recheckAfterMs?: number;
+  /** A Normal Event when the Ready reason becomes this one (e.g. a run completed). */
+  announce?: boolean;
+  /**
+   * Delete the object itself this long from now (0: now), as a finished Job's
+   * ttlSecondsAfterFinished does; the one case in which the operator deletes an object.
+   */
+  deleteObjectAfterMs?: number;
+  /** Normal Events to record with this status, e.g. a rollout that reached a new stage. */
+  events?: { reason: string; message: string }[];
 }
 
 /** The spec of an object, as a driver's reference declarations read it. */
@@ -73,6 +82,12 @@ export interface Driver<Obj extends ManagedObject, Deps, Observed, R extends Ref
    * deletion in AWS while this object exists.
    */
   readonly references: R;
+  /**
+   * A run-to-completion kind whose run has finished (EcsTask): its references are no longer
+   * waited for (a TaskDefinition rolling to a new revision must not make a finished run wait),
+   * and the converge reads them as a deletion does, whatever their readiness.
+   */
+  finished?(obj: Obj): boolean;
   /** The identities a converge needs, from the spec's literal fields and the resolved references. Pure. */
   resolve(obj: Obj, refs: ReferenceValues<R>): Deps;
   /**

@@ -49,7 +49,10 @@ export function apiErrorFromResponse(res: IncomingMessage, body: string): Kubern
 
 /** Sends one request with the kubeconfig's credentials and TLS settings (and proxy, through its agent). */
 export async function sendRequest(kubeConfig: KubeAccess, url: URL, init: { method: string; signal: AbortSignal; body?: string; contentType?: string }): Promise<IncomingMessage> {
-  const options: RequestOptions = { headers: { Accept: "application/json", ...(init.contentType ? { "Content-Type": init.contentType } : {}) } };
+  // A body goes with its length: sent chunked, a DELETE's body left the keep-alive connection in a
+  // state the API server answered the next request on with "400 Bad Request".
+  const length = init.body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(init.body)) };
+  const options: RequestOptions = { headers: { Accept: "application/json", ...(init.contentType ? { "Content-Type": init.contentType } : {}), ...length } };
   await kubeConfig.applyToHTTPSOptions(options);
   const send = url.protocol === "http:" ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
@@ -61,7 +64,7 @@ export async function sendRequest(kubeConfig: KubeAccess, url: URL, init: { meth
 export type PatchType = "application/json-patch+json" | "application/merge-patch+json";
 
 export interface KubeRequest {
-  method: "GET" | "POST" | "PUT" | "PATCH";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** The API path, e.g. /apis/coordination.k8s.io/v1/namespaces/ns/leases/name. */
   path: string;
   body?: unknown;
@@ -83,7 +86,7 @@ export function kubeClient(kubeConfig: KubeAccess, options: { timeoutMs?: number
       const server = kubeConfig.getCurrentCluster()?.server;
       if (!server) throw new Error("the kubeconfig has no current cluster");
       const url = new URL(server.replace(/\/+$/, "") + req.path);
-      if (req.method !== "GET") url.searchParams.set("fieldManager", FIELD_MANAGER);
+      if (req.method !== "GET" && req.method !== "DELETE") url.searchParams.set("fieldManager", FIELD_MANAGER);
       // Bounded, and abandoned with the reconcile it belongs to (shutdown, lost lease).
       const { signal, dispose } = deadline(currentSignal(), req.timeoutMs ?? timeoutMs);
       try {

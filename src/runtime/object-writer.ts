@@ -12,11 +12,16 @@ export class StaleObjectError extends Error {
   }
 }
 
-/** The only writes the operator makes to its own objects: finalizers and status, never spec. */
+/**
+ * The only writes the operator makes to its own objects: finalizers and status, never spec; and
+ * the deletion of an object whose kind asks for it (a finished EcsTask's ttlSecondsAfterFinished).
+ */
 export interface ObjectWriter {
   addFinalizer<T extends ManagedObject>(obj: T, finalizer: string): Promise<T>;
   removeFinalizer(obj: ManagedObject, finalizer: string): Promise<void>;
   replaceStatus(obj: ManagedObject, status: ManagedStatus): Promise<void>;
+  /** Deletes this very object (its uid as a precondition, so a new object of the same name is never hit). */
+  deleteObject(obj: ManagedObject): Promise<void>;
 }
 
 export interface WriteCounter {
@@ -51,6 +56,9 @@ export function customObjectWriter(kube: KubeClient, resource: { group: string; 
       await ignoreNotFound(jsonPatch(pathOf(obj), body)).catch((err: unknown) => {
         throw staleOr(err, "removing the finalizer");
       });
+    },
+    async deleteObject(obj) {
+      await ignoreNotFound(kube.request({ method: "DELETE", path: pathOf(obj), body: { kind: "DeleteOptions", apiVersion: "v1", preconditions: { uid: obj.metadata.uid } } }));
     },
     async replaceStatus(obj, status) {
       counter?.statusWrite();

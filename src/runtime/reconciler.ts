@@ -106,7 +106,9 @@ async function converge<Obj extends ManagedObject, Deps, Observed, R extends Ref
   ctx: ReconcilerContext,
 ): Promise<ReconcileResult> {
   const manage = managementOf(obj) === "Manage";
-  const resolution = resolveReferences(obj, driver.references, ctx.lookup, ctx.placement);
+  const resolution = driver.finished?.(obj) === true
+    ? { ready: true as const, values: locateReferences(obj, driver.references, ctx.lookup) }
+    : resolveReferences(obj, driver.references, ctx.lookup, ctx.placement);
   if (!resolution.ready) {
     // No finalizer yet if nothing was ever written: an object that only ever waited deletes at once.
     await waitWithConditions(obj, `waiting for ${resolution.waitingFor}`, ctx);
@@ -153,6 +155,13 @@ async function converge<Obj extends ManagedObject, Deps, Observed, R extends Ref
 
   const readiness = driver.readiness(obj, current.observed);
   announceFailure(obj, readiness, ctx);
+  announce(obj, readiness, ctx);
+  for (const event of readiness.events ?? []) ctx.events.normal(obj, event.reason, event.message);
+  if (readiness.deleteObjectAfterMs !== undefined && readiness.deleteObjectAfterMs <= 0) {
+    await ctx.writer.deleteObject(obj);
+    ctx.events.normal(obj, "Expired", "deleted this object: its kind asked for it (a finished run past its time to live)");
+    return { outcome: "success" };
+  }
   await writeStatus(
     obj,
     driver.status(obj, current.observed),
@@ -163,7 +172,13 @@ async function converge<Obj extends ManagedObject, Deps, Observed, R extends Ref
     ],
     ctx,
   );
-  return { outcome: "success", requeueAfterMs: readiness.recheckAfterMs ?? nextRecheckMs(ctx) };
+  return { outcome: "success", requeueAfterMs: nextLookMs(readiness, ctx) };
+}
+
+/** The kind's own re-check, or its object's expiry, whichever comes first; else the periodic re-check. */
+function nextLookMs(readiness: Readiness, ctx: ReconcilerContext): number {
+  const soonest = Math.min(readiness.recheckAfterMs ?? Infinity, readiness.deleteObjectAfterMs ?? Infinity);
+  return Number.isFinite(soonest) ? soonest : nextRecheckMs(ctx);
 }
 
 async function observeOnly<Obj extends ManagedObject, Deps, Observed, R extends ReferenceFields<NonNullable<Obj["spec"]>>>(
@@ -178,6 +193,7 @@ async function observeOnly<Obj extends ManagedObject, Deps, Observed, R extends 
     return { outcome: "success", requeueAfterMs: nextRecheckMs(ctx) };
   }
   const readiness = driver.readiness(obj, observation.observed);
+  for (const event of readiness.events ?? []) ctx.events.normal(obj, event.reason, event.message);
   const differs = observation.differences.length > 0;
   await writeStatus(
     obj,
@@ -273,6 +289,13 @@ export async function refuse(obj: ManagedObject, refusal: Refusal, ctx: Reconcil
     if (err instanceof StaleObjectError) return { outcome: "success", requeueAfterMs: STALE_RETRY_MS };
     return { outcome: "error", error: asReconcileError(err) };
   }
+}
+
+/** A Normal Event when the kind announces a new Ready reason of its own (e.g. a run completed). */
+function announce(obj: ManagedObject, readiness: Readiness, ctx: ReconcilerContext): void {
+  if (readiness.announce !== true) return;
+  if (findCondition(obj.status?.conditions, "Ready")?.reason === readiness.reason) return;
+  ctx.events.normal(obj, readiness.reason, readiness.message);
 }
 
 /** A Warning Event when the kind reports a new failure of its own (e.g. a rollout rolled back). */

@@ -179,7 +179,9 @@ export function checkExactlyOnce(resources: readonly AwsResource[], objects: rea
 }
 
 /** AWS create operations, by the kind whose resource each creates. */
-export const CREATE_OPERATIONS: Record<Kind, string[]> = {
+export const CREATE_OPERATIONS: Record<Kind | "EcsTask" | "EcsSchedule", string[]> = {
+  EcsTask: ["ecs:RunTask"],
+  EcsSchedule: ["scheduler:CreateSchedule"],
   EcsCluster: ["ecs:CreateCluster"],
   TaskDefinition: ["ecs:RegisterTaskDefinition"],
   EcsService: ["ecs:CreateService"],

@@ -15,6 +15,12 @@ export interface FaultRule {
   accountId?: string;
   /** Delay for `latency` rules. */
   latencyMs?: number;
+  /**
+   * A `latency` rule that holds the answer instead of the request: the call reaches moto and is
+   * carried out (counted `ok`), and the caller hears of it latencyMs later, or never if it dies
+   * meanwhile (a crash between a create and the write that records it).
+   */
+  afterForward?: boolean;
   /** Apply at most this many times, then the rule is removed. */
   remaining?: number;
 }
@@ -104,6 +110,70 @@ export function writeCalls(counts: CallCounts): number {
   return total;
 }
 
+/**
+ * The pace of the ECS layer's clock, per account (test/env/ecs_motion, docs/local-aws.md): how long
+ * a tick is, and how many ticks each step of a task's life takes.
+ */
+export interface EcsPace {
+  /** Wall-clock length of a tick; 0 stops the clock, which then moves only by tickEcs. */
+  tickMs: number;
+  provisioningTicks: number;
+  pendingTicks: number;
+  /** A registered target is `initial` this long, then `healthy`. */
+  healthyTicks: number;
+  /** A deregistered target is `draining` this long. */
+  drainingTicks: number;
+  stoppingTicks: number;
+  /** How long a RunTask/StartTask task runs before it exits (unless a rule says otherwise). */
+  runTicks: number;
+  /** One of ECS's minutes (bake times, canary and linear steps, hook timeouts) in ticks. */
+  minuteTicks: number;
+}
+
+/** What a matching task does: `run` until stopped, `exit` after runTicks, or `fail` to start. */
+export interface EcsTaskRule {
+  outcome: "run" | "exit" | "fail";
+  /** A glob (fnmatch) matched against every container's image. */
+  image?: string;
+  family?: string;
+  revision?: number;
+  /** A service's task (`service`) or a RunTask/StartTask one (`task`); both when absent. */
+  launchedBy?: "service" | "task";
+  /** Every container's exit code (default 1 for `fail`, 0 for `exit`), unless exitCodes names it. */
+  exitCode?: number;
+  exitCodes?: Record<string, number>;
+  runTicks?: number;
+  /** The task's stoppedReason instead of ECS's "Essential container in task exited". */
+  reason?: string;
+}
+
+export interface EcsDeploymentState {
+  id: string;
+  status: string;
+  taskDefinition: string;
+  rolloutState: string;
+  desiredCount: number;
+  runningCount: number;
+  pendingCount: number;
+  failedTasks: number;
+}
+
+/** A service as the ECS layer saw it after one tick of its scheduler. */
+export interface EcsServiceState {
+  tick: number;
+  status: string;
+  desired: number;
+  running: number;
+  pending: number;
+  /** RUNNING, and its targets (if any) healthy: what minimumHealthyPercent counts. */
+  healthy: number;
+  /** Told to stop, not yet STOPPED (draining included). */
+  stopping: number;
+  /** Holding a place on a container instance. */
+  placed: number;
+  deployments: EcsDeploymentState[];
+}
+
 export class AwsProxyControl {
   private readonly base: string;
 
@@ -148,6 +218,44 @@ export class AwsProxyControl {
   async calls(accountId?: string, sinceMs?: number): Promise<CallRecord[]> {
     const params: Record<string, string> = sinceMs === undefined ? {} : { since: String(sinceMs) };
     return (await this.call("GET", "/calls", accountId, undefined, params)).json() as Promise<CallRecord[]>;
+  }
+
+  /** The ECS layer's pace and task rules in force for an account. */
+  async ecsSettings(accountId: string): Promise<{ pace: EcsPace; rules: (EcsTaskRule & { id: string })[] }> {
+    return (await this.call("GET", "/ecs/settings", accountId)).json() as Promise<{ pace: EcsPace; rules: (EcsTaskRule & { id: string })[] }>;
+  }
+
+  async setEcsPace(accountId: string, pace: Partial<EcsPace>): Promise<EcsPace> {
+    return (await this.call("PUT", "/ecs/pace", accountId, pace)).json() as Promise<EcsPace>;
+  }
+
+  /** Adds a task rule for the account; the newest matching rule decides. Returns its id. */
+  async addEcsTaskRule(accountId: string, rule: EcsTaskRule): Promise<string> {
+    return ((await (await this.call("POST", "/ecs/rules", accountId, rule)).json()) as { id: string }).id;
+  }
+
+  async clearEcsTaskRules(accountId: string): Promise<void> {
+    await this.call("DELETE", "/ecs/rules", accountId);
+  }
+
+  /** The default pace and no task rules again for the account. */
+  async resetEcs(accountId: string): Promise<void> {
+    await this.call("POST", "/ecs/reset", accountId);
+  }
+
+  /** Moves the account's ECS clock `count` ticks at once (with tickMs 0, the only way it moves). */
+  async tickEcs(accountId: string, count = 1): Promise<void> {
+    await this.call("POST", "/ecs/tick", accountId, undefined, { count: String(count) });
+  }
+
+  /** A service's states, one per tick that changed something, oldest first. */
+  async ecsHistory(accountId: string, cluster: string, service: string, region = "us-east-1"): Promise<EcsServiceState[]> {
+    return (await this.call("GET", "/ecs/history", accountId, undefined, { cluster, service, region })).json() as Promise<EcsServiceState[]>;
+  }
+
+  /** Failures inside the ECS layer since moto started (empty when all is well). */
+  async ecsErrors(): Promise<string[]> {
+    return (await this.call("GET", "/ecs/errors")).json() as Promise<string[]>;
   }
 
   private async call(method: string, path: string, accountId?: string, body?: unknown, params: Record<string, string> = {}): Promise<Response> {

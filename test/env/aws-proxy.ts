@@ -76,7 +76,22 @@ export function needsBodyToIdentify(headers: http.IncomingHttpHeaders): boolean 
  * `assumed` knows the account of temporary keys that STS AssumeRole handed out through this proxy
  * (the role's account): moto keeps those accounts apart by key, and counts follow them.
  */
-export function identifyCall(headers: http.IncomingHttpHeaders, url: string, body?: string, assumed?: (accessKeyId: string) => string | undefined): CallIdentity {
+/**
+ * REST protocols name the operation by method and path. EventBridge Scheduler's routes, the only
+ * REST service the operator calls: /schedules/{name}, /schedule-groups/{name}, /tags/{arn}.
+ */
+export function restOperation(service: string | undefined, method: string | undefined, url: string): string | undefined {
+  if (service !== "scheduler" || method === undefined) return undefined;
+  const [, collection = "", name] = new URL(url, "http://proxy").pathname.split("/");
+  const verbs: Record<string, Record<string, string>> = {
+    schedules: { GET: name ? "GetSchedule" : "ListSchedules", POST: "CreateSchedule", PUT: "UpdateSchedule", DELETE: "DeleteSchedule" },
+    "schedule-groups": { GET: name ? "GetScheduleGroup" : "ListScheduleGroups", POST: "CreateScheduleGroup", DELETE: "DeleteScheduleGroup" },
+    tags: { GET: "ListTagsForResource", POST: "TagResource", DELETE: "UntagResource" },
+  };
+  return verbs[collection]?.[method];
+}
+
+export function identifyCall(headers: http.IncomingHttpHeaders, url: string, body?: string, assumed?: (accessKeyId: string) => string | undefined, method?: string): CallIdentity {
   const scope = credentialScope(header(headers.authorization), url);
   const accessKeyId = scope?.accessKeyId;
   const accountId = accessKeyId === undefined ? DEFAULT_ACCOUNT_ID : /^\d{12}$/.test(accessKeyId) ? accessKeyId : (assumed?.(accessKeyId) ?? DEFAULT_ACCOUNT_ID);
@@ -109,7 +124,7 @@ export function identifyCall(headers: http.IncomingHttpHeaders, url: string, bod
       ...(version === undefined ? {} : { queryVersion: version }),
     };
   }
-  return { ...base, protocol: "other", service: scope?.service ?? "unknown", operation: "Unknown" };
+  return { ...base, protocol: "other", service: scope?.service ?? "unknown", operation: restOperation(scope?.service, method, url) ?? "Unknown" };
 }
 
 export type ErrorFault = "throttle" | "error500" | "error503" | "expiredToken";
@@ -234,6 +249,8 @@ export function parseFaultRule(value: unknown): FaultRule {
     throw new Error("operations must be an array of strings");
   }
   if (accountId !== undefined && typeof accountId !== "string") throw new Error("accountId must be a string");
+  const afterForward = value.afterForward;
+  if (afterForward !== undefined && (typeof afterForward !== "boolean" || value.kind !== "latency")) throw new Error("afterForward is a boolean of latency rules");
   const rate = numberField(value, "rate", 0, 1);
   const latencyMs = numberField(value, "latencyMs", 0);
   const remaining = numberField(value, "remaining", 1);
@@ -244,6 +261,7 @@ export function parseFaultRule(value: unknown): FaultRule {
     ...(operations === undefined ? {} : { operations: [...operations] }),
     ...(accountId === undefined ? {} : { accountId }),
     ...(latencyMs === undefined ? {} : { latencyMs }),
+    ...(afterForward === undefined ? {} : { afterForward }),
     ...(remaining === undefined ? {} : { remaining: Math.floor(remaining) }),
   };
 }
@@ -328,19 +346,21 @@ export class ProxyState {
     return out.reverse();
   }
 
-  /** Latency rules add up and let the call go on; the first other matching rule decides. */
-  decide(call: CallIdentity): { latencyMs: number; action: Action } {
+  /** Latency rules add up (before the call, or before its answer) and let the call go on; the first other matching rule decides. */
+  decide(call: CallIdentity): { latencyMs: number; answerDelayMs: number; action: Action } {
     let latencyMs = 0;
+    let answerDelayMs = 0;
     for (const [id, rule] of this.rules) {
       if (!this.applies(rule, call)) continue;
       if (rule.remaining !== undefined && --rule.remaining <= 0) this.rules.delete(id);
       if (rule.kind === "latency") {
-        latencyMs += rule.latencyMs ?? 0;
+        if (rule.afterForward === true) answerDelayMs += rule.latencyMs ?? 0;
+        else latencyMs += rule.latencyMs ?? 0;
         continue;
       }
-      return { latencyMs, action: rule.kind };
+      return { latencyMs, answerDelayMs, action: rule.kind };
     }
-    return { latencyMs, action: this.takeToken(call) ? "forward" : "throttle" };
+    return { latencyMs, answerDelayMs, action: this.takeToken(call) ? "forward" : "throttle" };
   }
 
   record(call: CallIdentity, outcome: Outcome): void {
@@ -461,11 +481,28 @@ function parseSessionSeconds(value: unknown): number | undefined {
   return seconds;
 }
 
-async function handleControl(state: ProxyState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** Where moto_server.py answers the ECS layer's control routes (test/env/ecs_motion/control.py). */
+export const ECS_LAYER_PREFIX = "/_ecs_motion";
+
+/** `/__proxy/ecs/<route>` goes to the layer inside moto as it is: the proxy keeps no ECS state. */
+async function forwardToEcsLayer(target: URL, req: http.IncomingMessage, res: http.ServerResponse, route: string, search: string): Promise<void> {
+  const body = await readBody(req);
+  const answer = await fetch(`${target.origin}${ECS_LAYER_PREFIX}${route}${search}`, {
+    method: req.method ?? "GET",
+    ...(body.length > 0 ? { body, headers: { "content-type": "application/json" } } : {}),
+  });
+  res.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
+}
+
+async function handleControl(state: ProxyState, target: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://proxy");
   const account = url.searchParams.get("account") ?? undefined;
   const path = url.pathname.slice(CONTROL_PREFIX.length - 1);
   const route = `${req.method ?? ""} ${path}`;
+  if (path.startsWith("/ecs/")) {
+    await forwardToEcsLayer(target, req, res, path.slice("/ecs".length), url.search);
+    return;
+  }
   try {
     if (route === "GET /counts") {
       sendJson(res, 200, state.counts(account));
@@ -504,7 +541,7 @@ async function handleCall(
   res: http.ServerResponse,
 ): Promise<void> {
   const body = needsBodyToIdentify(req.headers) ? await readBody(req) : undefined;
-  const call = identifyCall(req.headers, req.url ?? "/", body?.toString("utf8"), (key) => state.assumedAccount(key));
+  const call = identifyCall(req.headers, req.url ?? "/", body?.toString("utf8"), (key) => state.assumedAccount(key), req.method);
   state.logCall(call);
   if (state.expired(call.accessKeyId)) {
     state.record(call, "injected");
@@ -512,7 +549,7 @@ async function handleCall(
     res.writeHead(canned.status, canned.headers).end(canned.body);
     return;
   }
-  const { latencyMs, action } = state.decide(call);
+  const { latencyMs, answerDelayMs, action } = state.decide(call);
   if (latencyMs > 0) {
     // Unref'd: a long latency still pending must not keep a finished test run alive.
     await sleep(latencyMs, undefined, { ref: false });
@@ -546,9 +583,17 @@ async function handleCall(
   res.on("close", () => {
     if (!res.writableFinished) upstream.destroy();
   });
-  upstream.on("response", (up) => {
+  upstream.on("response", (up) => void answer(up));
+  async function answer(up: http.IncomingMessage): Promise<void> {
     const status = up.statusCode ?? 502;
     state.record(call, status < 400 ? "ok" : "upstreamError");
+    if (answerDelayMs > 0) {
+      await sleep(answerDelayMs, undefined, { ref: false });
+      if (res.destroyed || req.socket.destroyed) {
+        up.resume();
+        return;
+      }
+    }
     if (call.service === "sts" && call.operation === "AssumeRole" && status < 400) {
       void relayAssumeRole(state, body?.toString("utf8") ?? "", up, res);
       return;
@@ -556,7 +601,7 @@ async function handleCall(
     res.writeHead(status, up.statusMessage, forwardableHeaders(up.rawHeaders));
     // A broken stream on either side just ends the exchange; the client sees a truncated response.
     pipeline(up, res, () => undefined);
-  });
+  }
   upstream.on("error", (err) => {
     if (res.headersSent) {
       res.destroy();
@@ -597,7 +642,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
   const state = new ProxyState(seededRandom(options.seed ?? 1));
   const agent = new http.Agent({ keepAlive: true });
   const server = http.createServer((req, res) => {
-    const handler = req.url?.startsWith(CONTROL_PREFIX) ? handleControl(state, req, res) : handleCall(state, target, agent, req, res);
+    const handler = req.url?.startsWith(CONTROL_PREFIX) ? handleControl(state, target, req, res) : handleCall(state, target, agent, req, res);
     handler.catch((err: unknown) => {
       if (res.headersSent) res.destroy();
       else sendJson(res, 500, { message: err instanceof Error ? err.message : String(err) });

@@ -58,3 +58,39 @@ export async function defaultSecurityGroup(stack: StackInfo, accountId: string, 
   if (groupId === undefined) throw new Error(`no default security group in ${vpcId}`);
   return groupId;
 }
+
+/**
+ * Starts an EC2 instance in moto (to register as an ECS container instance), asked as defaultVpc
+ * is: test set-up, not the operator's traffic. moto accepts any AMI id it knows; this one is in
+ * its default list.
+ */
+export async function runEc2Instance(stack: StackInfo, accountId: string): Promise<string> {
+  const xml = await ec2Query(stack, accountId, "Action=RunInstances&Version=2016-11-15&ImageId=ami-12c6146b&MinCount=1&MaxCount=1&InstanceType=m5.xlarge");
+  const instanceId = /<instanceId>([^<]+)<\/instanceId>/.exec(xml)?.[1];
+  if (instanceId === undefined) throw new Error(`RunInstances in moto account ${accountId} failed: ${xml.slice(0, 300)}`);
+  return instanceId;
+}
+
+/**
+ * A CloudWatch alarm in moto, and its state set by hand (SetAlarmState), for deployment alarms.
+ * The project has no CloudWatch client: CloudWatch's query API is asked directly, bypassing the
+ * counting proxy, as test set-up (the operator never calls CloudWatch; ECS reads the alarms).
+ */
+export async function cloudWatchAlarm(stack: StackInfo, accountId: string, name: string, state?: "OK" | "ALARM"): Promise<void> {
+  const body = new URLSearchParams(
+    state === undefined
+      ? { Action: "PutMetricAlarm", AlarmName: name, MetricName: "HTTPCode_Target_5XX_Count", Namespace: "AWS/ApplicationELB", Statistic: "Sum", Period: "60", EvaluationPeriods: "1", Threshold: "1", ComparisonOperator: "GreaterThanThreshold" }
+      : { Action: "SetAlarmState", AlarmName: name, StateValue: state, StateReason: "set by the test" },
+  );
+  body.set("Version", "2010-08-01");
+  const res = await fetch(stack.motoUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-moto-account-id": accountId,
+      authorization: `AWS4-HMAC-SHA256 Credential=${accountId}/20250101/${stack.region}/monitoring/aws4_request, SignedHeaders=host, Signature=x`,
+    },
+    body: body.toString(),
+  });
+  if (!res.ok) throw new Error(`CloudWatch ${body.get("Action") ?? ""} failed in moto account ${accountId}: ${await res.text()}`);
+}

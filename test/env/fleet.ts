@@ -226,10 +226,10 @@ export function isConverged(obj: ManagedObject, synced = false): boolean {
   return !synced || condition(obj, "Synced")?.status === "True";
 }
 
-/** The examples (examples/*.yaml) with the placeholder VPC, subnets, security group and listener
- * swapped for the account's, as `make demo` does; `extra` applies further replacements. */
-export function exampleManifests(ids: MotoIds, extra: [string | RegExp, string][] = []): Manifest[] {
-  const dir = join(repoRoot, "examples");
+/** The examples (examples/*.yaml, or another folder's) with the placeholder VPC, subnets, security
+ * group and listener swapped for the account's, as `make demo` does; `extra` applies further replacements. */
+export function exampleManifests(ids: MotoIds, extra: [string | RegExp, string][] = [], folder = "examples"): Manifest[] {
+  const dir = join(repoRoot, folder);
   return readdirSync(dir)
     .filter((f) => f.endsWith(".yaml"))
     .sort()

@@ -16,6 +16,8 @@ export interface OperatorProcessOptions {
   kubeconfigPath?: string;
   workers?: number;
   env?: Record<string, string>;
+  /** Default: a free port. A fixed one lets a restarted operator stay the same scrape target. */
+  httpPort?: number;
 }
 
 export interface OperatorProcess {
@@ -40,7 +42,7 @@ process.once("exit", () => {
 
 /** Runs `ecs-operator run` as its own process, as in production, against the test stack. */
 export async function startOperatorProcess(stack: StackInfo, opts: OperatorProcessOptions): Promise<OperatorProcess> {
-  const httpPort = await freePort();
+  const httpPort = opts.httpPort ?? (await freePort());
   const args = [
     "--import",
     "tsx",

@@ -2,6 +2,7 @@
 // slow first run happens visibly before the tests start rather than silently inside them.
 import { ensureControlPlaneBinaries } from "./controlplane-build.js";
 import { ensureMotoVenv } from "./moto.js";
+import { ensurePrometheusBinaries } from "./prometheus-build.js";
 import { ensureTools } from "./tools.js";
 
 const log = (line: string): void => {
@@ -10,5 +11,7 @@ const log = (line: string): void => {
 const binaries = ensureControlPlaneBinaries(log);
 log(`kube-apiserver and etcd for Kubernetes ${binaries.version}: ${binaries.kubeApiserver}`);
 log(`moto: ${ensureMotoVenv(log)}`);
+const prometheus = ensurePrometheusBinaries(log);
+log(`prometheus and promtool ${prometheus.version}: ${prometheus.prometheus}`);
 const tools = ensureTools();
 log(`kubectl: ${tools.kubectl}, helm: ${tools.helm}`);

@@ -49,10 +49,10 @@ export function scenarioSeed(): number {
 /** Creates that reached moto, and those it answered with success, per kind. */
 export function createsByKind(counts: CallCounts): Record<string, { forwarded: number; ok: number }> {
   const out: Record<string, { forwarded: number; ok: number }> = {};
-  for (const kind of KINDS) {
+  for (const [kind, operations] of Object.entries(CREATE_OPERATIONS)) {
     let forwarded = 0;
     let ok = 0;
-    for (const op of CREATE_OPERATIONS[kind]) {
+    for (const op of operations) {
       const t = totalsFor(counts, op);
       forwarded += t.ok + t.upstreamError;
       ok += t.ok;

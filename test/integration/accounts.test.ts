@@ -6,18 +6,18 @@
 import { DescribeClustersCommand, type Cluster } from "@aws-sdk/client-ecs";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EcsCluster } from "../../src/api/ecscluster.js";
 import { createAwsClients } from "../../src/aws/clients.js";
 import { fromLowerTagList, UID_TAG } from "../../src/aws/tags.js";
-import { AwsProxyControl, callsTo, totalsFor } from "../env/aws-proxy-control.js";
+import { callsTo, totalsFor } from "../env/aws-proxy-control.js";
 import { uniqueAccountId } from "../env/aws.js";
+import { useTestEnvironment } from "../env/fixture.js";
 import { apply, createTestNamespace, getObject, kubectl, waitFor, waitForCondition } from "../env/kube.js";
-import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
 
-const stack = inject("stack");
-const proxy = new AwsProxyControl(stack.awsEndpoint);
-const own = uniqueAccountId();
+// The operator runs as the fixture's account (its own), watching the fixture's namespace (ns1) and two more.
+const env = useTestEnvironment("acct1", { resyncSeconds: 600, startOperator: false });
+const { stack, proxy, accountId: own } = env;
 const [A, B, C, D] = [uniqueAccountId(), uniqueAccountId(), uniqueAccountId(), uniqueAccountId()];
 const suffix = randomBytes(3).toString("hex");
 const EAST = stack.region;
@@ -27,7 +27,6 @@ const SESSION_SECONDS = 8;
 let ns1: string;
 let ns2: string;
 let ns3: string;
-let operator: OperatorProcess;
 
 const role = (account: string): string => `arn:aws:iam::${account}:role/ecs-operator`;
 const accountName = (x: string): string => `${x}-${suffix}`;
@@ -59,7 +58,8 @@ const ready = (namespace: string, name: string) => waitForCondition<EcsCluster>(
 
 describe("AWS accounts and regions", () => {
   beforeAll(async () => {
-    [ns1, ns2, ns3] = await Promise.all([createTestNamespace(stack, "acct1"), createTestNamespace(stack, "acct2"), createTestNamespace(stack, "acct3")]);
+    ns1 = env.namespace;
+    [ns2, ns3] = await Promise.all([createTestNamespace(stack, "acct2"), createTestNamespace(stack, "acct3")]);
     kubectl(stack, ["label", "namespace", ns2, `team=b-${suffix}`]);
     // Every session the proxy relays lasts SESSION_SECONDS: the test outlives several.
     await proxy.setSessionSeconds(SESSION_SECONDS);
@@ -67,7 +67,7 @@ describe("AWS accounts and regions", () => {
     apply(stack, awsAccount("b", { roleArn: role(B), regions: [WEST, EAST], namespaces: { selector: { matchLabels: { team: `b-${suffix}` } } } }));
     apply(stack, awsAccount("c", { roleArn: role(C), regions: [EAST], namespaces: { names: [ns1, ns2] } }));
     apply(stack, awsAccount("d", { roleArn: role(D), regions: [EAST], namespaces: { names: ["nobody-here"] } }));
-    operator = await startOperatorProcess(stack, { accountId: own, namespaces: [ns1, ns2, ns3], resyncSeconds: 600 });
+    await env.startOperator({ namespaces: [ns1, ns2, ns3] });
   });
 
   afterAll(async () => {
@@ -75,7 +75,6 @@ describe("AWS accounts and regions", () => {
     kubectl(stack, ["delete", "ecsclusters,ecsservices", "--all", "-n", ns1, "--wait=true", "--timeout=60s"]);
     kubectl(stack, ["delete", "ecsclusters", "--all", "-n", ns2, "--wait=true", "--timeout=60s"]);
     kubectl(stack, ["delete", "awsaccounts", ...["a", "b", "c", "d"].map(accountName), "--wait=false"]);
-    await operator.stop();
   });
 
   it("says in each AwsAccount's status that its role can be assumed, and which account it is", async () => {
@@ -161,6 +160,6 @@ describe("AWS accounts and regions", () => {
     // At least one renewal per account used (a, b, c) beyond the first session of each.
     expect(assumed).toBeGreaterThanOrEqual(6);
     for (const account of [A, B, C]) expect(totalsFor(await proxy.counts(account), "*").injected, `expired-token refusals in ${account}`).toBe(0);
-    expect(await operator.metric("ecs_operator_reconcile_errors_total")).toBe(0);
+    expect(await env.operator.metric("ecs_operator_reconcile_errors_total")).toBe(0);
   }, 60_000);
 });

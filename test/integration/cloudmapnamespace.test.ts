@@ -8,23 +8,20 @@ import {
   type Namespace,
 } from "@aws-sdk/client-servicediscovery";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { CloudMapNamespace } from "../../src/api/cloudmapnamespace.js";
 import { fromUpperTagList, UID_TAG } from "../../src/aws/tags.js";
-import { AwsProxyControl, callsTo, writeCalls } from "../env/aws-proxy-control.js";
-import { defaultVpc, testAwsClients, uniqueAccountId } from "../env/aws.js";
-import { apply, createTestNamespace, eventsFor, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
-import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
+import { callsTo, writeCalls } from "../env/aws-proxy-control.js";
+import { defaultVpc } from "../env/aws.js";
+import { useTestEnvironment } from "../env/fixture.js";
+import { apply, eventsFor, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
 
-const stack = inject("stack");
-const proxy = new AwsProxyControl(stack.awsEndpoint);
-const accountId = uniqueAccountId();
-const { serviceDiscovery: sd } = testAwsClients(stack, accountId);
 const RESYNC_SECONDS = 2;
+const env = useTestEnvironment("cloudmapns", { resyncSeconds: RESYNC_SECONDS });
+const { stack, proxy, accountId } = env;
+const { serviceDiscovery: sd } = env.aws;
 
-let namespace: string;
 let vpc: string;
-let operator: OperatorProcess;
 
 async function getNamespace(id: string | undefined): Promise<Namespace | undefined> {
   try {
@@ -48,22 +45,16 @@ async function createHttpNamespaceInAws(name: string, tags: Record<string, strin
 }
 
 function manifest(name: string, spec: Record<string, unknown>): string {
-  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "CloudMapNamespace", metadata: { name, namespace }, spec });
+  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "CloudMapNamespace", metadata: { name, namespace: env.namespace }, spec });
 }
 
-const ready = (name: string) => waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", namespace, name, { type: "Ready", status: "True" });
-const conflicted = (name: string) => waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", namespace, name, { type: "Ready", status: "False", reason: "ConflictExistingResource" });
+const ready = (name: string) => waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", env.namespace, name, { type: "Ready", status: "True" });
+const conflicted = (name: string) => waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", env.namespace, name, { type: "Ready", status: "False", reason: "ConflictExistingResource" });
 const privateSpec = (description: string) => ({ type: "DnsPrivate", name: "app.local", vpc, description, tags: { team: "web" } });
 
 describe("CloudMapNamespace against kube-apiserver and moto", () => {
   beforeAll(async () => {
-    namespace = await createTestNamespace(stack, "cloudmapns");
     vpc = await defaultVpc(stack, accountId);
-    operator = await startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: RESYNC_SECONDS });
-  });
-
-  afterAll(async () => {
-    await operator.stop();
   });
 
   it("creates a private DNS namespace in the VPC with owner tags, reports Ready and shows in kubectl get", async () => {
@@ -77,9 +68,9 @@ describe("CloudMapNamespace against kube-apiserver and moto", () => {
 
     const ns = await getNamespace(obj.status?.id);
     expect(ns).toMatchObject({ Name: "app.local", Type: "DNS_PRIVATE", Description: "apps", CreatorRequestId: `${obj.metadata.uid}-1` });
-    expect(await tagsOf(ns?.Arn)).toEqual({ team: "web", "ecs-operator.dev/owner": `${namespace}/app`, [UID_TAG]: obj.metadata.uid, "ecs-operator.dev/kind": "CloudMapNamespace" });
+    expect(await tagsOf(ns?.Arn)).toEqual({ team: "web", "ecs-operator.dev/owner": `${env.namespace}/app`, [UID_TAG]: obj.metadata.uid, "ecs-operator.dev/kind": "CloudMapNamespace" });
 
-    const table = kubectl(stack, ["get", "cmns", "-n", namespace]);
+    const table = kubectl(stack, ["get", "cmns", "-n", env.namespace]);
     expect(table).toMatch(/NAME\s+READY\s+REASON\s+TYPE\s+AWS-NAME\s+ID\s+AGE/);
     expect(table).toMatch(new RegExp(`app\\s+True\\s+Available\\s+DnsPrivate\\s+app\\.local\\s+${obj.status?.id ?? ""}`));
   });
@@ -105,7 +96,7 @@ describe("CloudMapNamespace against kube-apiserver and moto", () => {
       RESYNC_SECONDS * 1000 * 5,
     );
     const events = await waitFor("a DriftCorrected event", async () => {
-      const all = await eventsFor(stack, namespace, "app");
+      const all = await eventsFor(stack, env.namespace, "app");
       return all.some((e) => e.reason === "DriftCorrected") ? all : undefined;
     });
     expect(events.find((e) => e.reason === "DriftCorrected")?.message).toMatch(/description/);
@@ -116,9 +107,9 @@ describe("CloudMapNamespace against kube-apiserver and moto", () => {
     apply(stack, manifest("kept", { type: "Http", name: "kept", deletionPolicy: "Retain" }));
     const gone = await ready("gone");
     const kept = await ready("kept");
-    kubectl(stack, ["delete", "cmns", "gone", "kept", "-n", namespace, "--wait=true", "--timeout=30s"]);
-    expect(await getObject(stack, "cloudmapnamespaces", namespace, "gone")).toBeUndefined();
-    expect(await getObject(stack, "cloudmapnamespaces", namespace, "kept")).toBeUndefined();
+    kubectl(stack, ["delete", "cmns", "gone", "kept", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
+    expect(await getObject(stack, "cloudmapnamespaces", env.namespace, "gone")).toBeUndefined();
+    expect(await getObject(stack, "cloudmapnamespaces", env.namespace, "kept")).toBeUndefined();
     expect(await getNamespace(gone.status?.id)).toBeUndefined();
     expect((await getNamespace(kept.status?.id))?.Name).toBe("kept");
   });
@@ -137,7 +128,7 @@ describe("CloudMapNamespace against kube-apiserver and moto", () => {
     const adopted = await ready("legacy");
     expect(adopted.status?.id).toBe(id);
     expect(await tagsOf(ns?.Arn)).toMatchObject({ [UID_TAG]: adopted.metadata.uid });
-    expect((await eventsFor(stack, namespace, "legacy")).map((e) => e.reason)).toContain("Adopted");
+    expect((await eventsFor(stack, env.namespace, "legacy")).map((e) => e.reason)).toContain("Adopted");
   });
 
   it("never touches a namespace owned by another object, even with adopt", async () => {
@@ -145,7 +136,7 @@ describe("CloudMapNamespace against kube-apiserver and moto", () => {
     await proxy.reset(accountId);
     apply(stack, manifest("theirs", { type: "Http", name: "theirs", adopt: true }));
     await conflicted("theirs");
-    kubectl(stack, ["delete", "cmns", "theirs", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    kubectl(stack, ["delete", "cmns", "theirs", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
     expect(writeCalls(await proxy.counts(accountId))).toBe(0);
     expect(await tagsOf((await getNamespace(id))?.Arn)).toEqual({ [UID_TAG]: "someone-else" });
   });
@@ -157,14 +148,14 @@ describe("CloudMapNamespace against kube-apiserver and moto", () => {
     const obj = await ready("observed");
     expect(obj.status?.id).toBe(id);
     expect(obj.status?.conditions?.find((c) => c.type === "Synced")?.message).toMatch(/differs from spec.*description/);
-    kubectl(stack, ["delete", "cmns", "observed", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    kubectl(stack, ["delete", "cmns", "observed", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
     expect(writeCalls(await proxy.counts(accountId))).toBe(0);
     expect((await getNamespace(id))?.Description).toBe("as found");
   });
 
   it("refuses what CEL can know: a DnsPrivate namespace without vpc, a VPC on an Http one, and changes of type, name or vpc", () => {
     expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("novpc", { type: "DnsPrivate", name: "x.local" }))).toMatch(/vpc is required for a DnsPrivate namespace/);
-    expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("httpvpc", { type: "Http", name: "x", vpc }))).toMatch(/not allowed for DnsPublic or Http/);
+    expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("httpvpc", { type: "Http", name: "x", vpc }))).toMatch(/spec\.vpc: .*vpc is not allowed for a Http namespace, only for DnsPrivate/);
     expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("baddns", { type: "DnsPublic", name: "not a domain" }))).toMatch(/spec.name/);
     expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("app", { ...privateSpec("apps v2"), type: "DnsPublic" }))).toMatch(/type is immutable/);
     expect(kubectlFails(stack, ["apply", "-f", "-"], manifest("app", { ...privateSpec("apps v2"), name: "other.local" }))).toMatch(/name is immutable/);
@@ -175,11 +166,11 @@ describe("CloudMapNamespace against kube-apiserver and moto", () => {
     await ready("app");
     await sleep(RESYNC_SECONDS * 1000);
     await proxy.reset(accountId);
-    const statusWritesBefore = await operator.metric("ecs_operator_status_writes_total");
+    const statusWritesBefore = await env.operator.metric("ecs_operator_status_writes_total");
     await sleep(RESYNC_SECONDS * 1000 * 3);
     const counts = await proxy.counts(accountId);
     expect(callsTo(counts, "servicediscovery:GetNamespace")).toBeGreaterThan(2);
     expect(writeCalls(counts)).toBe(0);
-    expect(await operator.metric("ecs_operator_status_writes_total")).toBe(statusWritesBefore);
+    expect(await env.operator.metric("ecs_operator_status_writes_total")).toBe(statusWritesBefore);
   });
 });

@@ -10,25 +10,22 @@ import {
 } from "@aws-sdk/client-servicediscovery";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { CloudMapNamespace } from "../../src/api/cloudmapnamespace.js";
 import type { CloudMapService } from "../../src/api/cloudmapservice.js";
 import { fromUpperTagList, UID_TAG } from "../../src/aws/tags.js";
-import { AwsProxyControl, callsTo, writeCalls } from "../env/aws-proxy-control.js";
-import { defaultVpc, testAwsClients, uniqueAccountId } from "../env/aws.js";
+import { callsTo, writeCalls } from "../env/aws-proxy-control.js";
+import { defaultVpc } from "../env/aws.js";
+import { useTestEnvironment } from "../env/fixture.js";
 import { apply, createTestNamespace, eventsFor, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
-import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
 import { repoRoot } from "../env/paths.js";
 
-const stack = inject("stack");
-const proxy = new AwsProxyControl(stack.awsEndpoint);
-const accountId = uniqueAccountId();
-const { serviceDiscovery: sd } = testAwsClients(stack, accountId);
 const RESYNC_SECONDS = 2;
+const env = useTestEnvironment("cloudmapsvc", { resyncSeconds: RESYNC_SECONDS });
+const { stack, proxy, accountId } = env;
+const { serviceDiscovery: sd } = env.aws;
 
-let namespace: string;
 let namespaceId: string;
-let operator: OperatorProcess;
 
 async function getService(id: string | undefined): Promise<Service | undefined> {
   try {
@@ -67,27 +64,21 @@ async function createServiceInAws(name: string, tags: Record<string, string>): P
 }
 
 function manifest(kind: "CloudMapService" | "CloudMapNamespace", name: string, spec: Record<string, unknown>): string {
-  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind, metadata: { name, namespace }, spec });
+  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind, metadata: { name, namespace: env.namespace }, spec });
 }
 
 const service = (name: string, spec: Record<string, unknown>) => manifest("CloudMapService", name, spec);
-const ready = (name: string) => waitForCondition<CloudMapService>(stack, "cloudmapservices", namespace, name, { type: "Ready", status: "True" });
-const conflicted = (name: string) => waitForCondition<CloudMapService>(stack, "cloudmapservices", namespace, name, { type: "Ready", status: "False", reason: "ConflictExistingResource" });
+const ready = (name: string) => waitForCondition<CloudMapService>(stack, "cloudmapservices", env.namespace, name, { type: "Ready", status: "True" });
+const conflicted = (name: string) => waitForCondition<CloudMapService>(stack, "cloudmapservices", env.namespace, name, { type: "Ready", status: "False", reason: "ConflictExistingResource" });
 const records = (ttl: number) => ({ routingPolicy: "MULTIVALUE", dnsRecords: [{ type: "A", ttl }, { type: "AAAA", ttl }] });
 const backendSpec = (ttl: number, description: string) => ({ namespaceRef: { name: "dns" }, description, dnsConfig: records(ttl), healthCheckCustomConfig: { failureThreshold: 1 }, tags: { tier: "api" } });
 
 describe("CloudMapService against kube-apiserver and moto", () => {
   beforeAll(async () => {
-    namespace = await createTestNamespace(stack, "cloudmapsvc");
     const vpc = await defaultVpc(stack, accountId);
-    operator = await startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: RESYNC_SECONDS });
     apply(stack, manifest("CloudMapNamespace", "dns", { type: "DnsPrivate", name: "app.local", vpc }));
-    const ns = await waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", namespace, "dns", { type: "Ready", status: "True" });
+    const ns = await waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", env.namespace, "dns", { type: "Ready", status: "True" });
     namespaceId = ns.status?.id ?? "";
-  });
-
-  afterAll(async () => {
-    await operator.stop();
   });
 
   it("creates the service with its DNS records, custom health check and owner tags in the referenced namespace", async () => {
@@ -105,9 +96,9 @@ describe("CloudMapService against kube-apiserver and moto", () => {
       DnsConfig: { RoutingPolicy: "MULTIVALUE", DnsRecords: [{ Type: "A", TTL: 60 }, { Type: "AAAA", TTL: 60 }] },
       HealthCheckCustomConfig: { FailureThreshold: 1 },
     });
-    expect(await tagsOf(svc?.Arn)).toEqual({ tier: "api", "ecs-operator.dev/owner": `${namespace}/backend`, [UID_TAG]: obj.metadata.uid, "ecs-operator.dev/kind": "CloudMapService" });
+    expect(await tagsOf(svc?.Arn)).toEqual({ tier: "api", "ecs-operator.dev/owner": `${env.namespace}/backend`, [UID_TAG]: obj.metadata.uid, "ecs-operator.dev/kind": "CloudMapService" });
 
-    const table = kubectl(stack, ["get", "cmsvc", "-n", namespace]);
+    const table = kubectl(stack, ["get", "cmsvc", "-n", env.namespace]);
     expect(table).toMatch(/NAME\s+READY\s+REASON\s+AWS-NAME\s+ID\s+AGE/);
     expect(table).toMatch(new RegExp(`backend\\s+True\\s+Available\\s+backend\\s+${obj.status?.id ?? ""}`));
   });
@@ -134,7 +125,7 @@ describe("CloudMapService against kube-apiserver and moto", () => {
       RESYNC_SECONDS * 1000 * 5,
     );
     const events = await waitFor("a DriftCorrected event", async () => {
-      const all = await eventsFor(stack, namespace, "backend");
+      const all = await eventsFor(stack, env.namespace, "backend");
       return all.some((e) => e.reason === "DriftCorrected") ? all : undefined;
     });
     expect(events.find((e) => e.reason === "DriftCorrected")?.message).toMatch(/DNS records/);
@@ -142,11 +133,11 @@ describe("CloudMapService against kube-apiserver and moto", () => {
 
   it("waits for a namespace that does not exist yet and is created as soon as it is Ready", async () => {
     apply(stack, service("api", { namespaceRef: { name: "later" }, type: "HTTP" }));
-    const waiting = await waitForCondition<CloudMapService>(stack, "cloudmapservices", namespace, "api", { type: "Ready", status: "False", reason: "WaitingForDependency" });
-    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe(`waiting for CloudMapNamespace ${namespace}/later (spec.namespaceRef) not found`);
+    const waiting = await waitForCondition<CloudMapService>(stack, "cloudmapservices", env.namespace, "api", { type: "Ready", status: "False", reason: "WaitingForDependency" });
+    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe(`waiting for CloudMapNamespace ${env.namespace}/later (spec.namespaceRef) not found`);
 
     apply(stack, manifest("CloudMapNamespace", "later", { type: "Http", name: "later" }));
-    const later = await waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", namespace, "later", { type: "Ready", status: "True" });
+    const later = await waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", env.namespace, "later", { type: "Ready", status: "True" });
     const obj = await ready("api");
     expect(obj.status?.namespaceId).toBe(later.status?.id);
     expect((await getService(obj.status?.id))?.Type).toBe("HTTP");
@@ -154,14 +145,14 @@ describe("CloudMapService against kube-apiserver and moto", () => {
 
   it("holds a namespace's deletion while a service in it exists, then deletes the service and the namespace", async () => {
     const api = await ready("api");
-    kubectl(stack, ["delete", "cmns", "later", "-n", namespace, "--wait=false"]);
-    const held = await waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", namespace, "later", { type: "Ready", status: "False", reason: "Deleting" });
-    expect(held.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe(`deletion waits until CloudMapService ${namespace}/api no longer uses it`);
+    kubectl(stack, ["delete", "cmns", "later", "-n", env.namespace, "--wait=false"]);
+    const held = await waitForCondition<CloudMapNamespace>(stack, "cloudmapnamespaces", env.namespace, "later", { type: "Ready", status: "False", reason: "Deleting" });
+    expect(held.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe(`deletion waits until CloudMapService ${env.namespace}/api no longer uses it`);
     expect(await getNamespace(held.status?.id)).toBeDefined();
 
     // The service's own deletion must not wait for its namespace, which is waiting for it.
-    kubectl(stack, ["delete", "cmsvc", "api", "-n", namespace, "--wait=false"]);
-    await waitFor("both objects gone", async () => (await getObject(stack, "cloudmapnamespaces", namespace, "later")) === undefined && (await getObject(stack, "cloudmapservices", namespace, "api")) === undefined);
+    kubectl(stack, ["delete", "cmsvc", "api", "-n", env.namespace, "--wait=false"]);
+    await waitFor("both objects gone", async () => (await getObject(stack, "cloudmapnamespaces", env.namespace, "later")) === undefined && (await getObject(stack, "cloudmapservices", env.namespace, "api")) === undefined);
     expect(await getService(api.status?.id)).toBeUndefined();
     expect(await getNamespace(held.status?.id)).toBeUndefined();
   });
@@ -171,9 +162,9 @@ describe("CloudMapService against kube-apiserver and moto", () => {
     apply(stack, service("kept", { namespaceId, dnsConfig: records(60), deletionPolicy: "Retain" }));
     const gone = await ready("gone");
     const kept = await ready("kept");
-    kubectl(stack, ["delete", "cmsvc", "gone", "kept", "-n", namespace, "--wait=true", "--timeout=30s"]);
-    expect(await getObject(stack, "cloudmapservices", namespace, "gone")).toBeUndefined();
-    expect(await getObject(stack, "cloudmapservices", namespace, "kept")).toBeUndefined();
+    kubectl(stack, ["delete", "cmsvc", "gone", "kept", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
+    expect(await getObject(stack, "cloudmapservices", env.namespace, "gone")).toBeUndefined();
+    expect(await getObject(stack, "cloudmapservices", env.namespace, "kept")).toBeUndefined();
     expect(await getService(gone.status?.id)).toBeUndefined();
     expect((await getService(kept.status?.id))?.Name).toBe("kept");
   });
@@ -192,7 +183,7 @@ describe("CloudMapService against kube-apiserver and moto", () => {
     const adopted = await ready("legacy");
     expect(adopted.status?.id).toBe(legacy.Id);
     expect(await tagsOf(legacy.Arn)).toMatchObject({ [UID_TAG]: adopted.metadata.uid });
-    expect((await eventsFor(stack, namespace, "legacy")).map((e) => e.reason)).toContain("Adopted");
+    expect((await eventsFor(stack, env.namespace, "legacy")).map((e) => e.reason)).toContain("Adopted");
   });
 
   it("never touches a service owned by another object, even with adopt", async () => {
@@ -200,7 +191,7 @@ describe("CloudMapService against kube-apiserver and moto", () => {
     await proxy.reset(accountId);
     apply(stack, service("theirs", { namespaceId, dnsConfig: records(5), adopt: true }));
     await conflicted("theirs");
-    kubectl(stack, ["delete", "cmsvc", "theirs", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    kubectl(stack, ["delete", "cmsvc", "theirs", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
     expect(writeCalls(await proxy.counts(accountId))).toBe(0);
     expect((await getService(theirs.Id))?.DnsConfig?.DnsRecords).toEqual([{ Type: "A", TTL: 60 }]);
   });
@@ -212,7 +203,7 @@ describe("CloudMapService against kube-apiserver and moto", () => {
     const obj = await ready("observed");
     expect(obj.status).toMatchObject({ id: observed.Id, arn: observed.Arn, namespaceId });
     expect(obj.status?.conditions?.find((c) => c.type === "Synced")?.message).toMatch(/differs from spec.*DNS records/);
-    kubectl(stack, ["delete", "cmsvc", "observed", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    kubectl(stack, ["delete", "cmsvc", "observed", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
     expect(writeCalls(await proxy.counts(accountId))).toBe(0);
     expect((await getService(observed.Id))?.DnsConfig?.DnsRecords).toEqual([{ Type: "A", TTL: 60 }]);
   });

@@ -1,28 +1,22 @@
 import { DescribeServicesCommand, ListServicesCommand, RegisterTaskDefinitionCommand, UpdateServiceCommand, type Service } from "@aws-sdk/client-ecs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { EcsService } from "../../src/api/ecsservice.js";
 import { fromLowerTagList } from "../../src/aws/tags.js";
-import { AwsProxyControl, callsTo } from "../env/aws-proxy-control.js";
-import { testAwsClients, uniqueAccountId } from "../env/aws.js";
-import { apply, createTestNamespace, eventsFor, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
-import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
+import { callsTo } from "../env/aws-proxy-control.js";
+import { useTestEnvironment } from "../env/fixture.js";
+import { apply, eventsFor, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
 
-const stack = inject("stack");
-const proxy = new AwsProxyControl(stack.awsEndpoint);
-const accountId = uniqueAccountId();
-const { ecs } = testAwsClients(stack, accountId);
 const RESYNC_SECONDS = 3;
+const env = useTestEnvironment("ecssvc", { resyncSeconds: RESYNC_SECONDS, workers: 8 });
+const { stack, proxy, accountId } = env;
+const { ecs } = env.aws;
 
-let namespace: string;
-let operator: OperatorProcess;
 let clusterName: string;
 const revisions: string[] = [];
 
-const startOperator = () => startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: RESYNC_SECONDS, workers: 8 });
-
 function serviceManifest(name: string, spec: Record<string, unknown>): string {
-  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "EcsService", metadata: { name, namespace }, spec: { clusterRef: { name: "main" }, launchType: "EC2", ...spec } });
+  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "EcsService", metadata: { name, namespace: env.namespace }, spec: { clusterRef: { name: "main" }, launchType: "EC2", ...spec } });
 }
 
 async function describe1(name: string): Promise<Service | undefined> {
@@ -30,55 +24,54 @@ async function describe1(name: string): Promise<Service | undefined> {
   return out.services?.[0];
 }
 
-const ready = (name: string, timeoutMs?: number) => waitForCondition<EcsService>(stack, "ecsservices", namespace, name, { type: "Ready", status: "True" }, timeoutMs);
+const ready = (name: string, timeoutMs?: number) => waitForCondition<EcsService>(stack, "ecsservices", env.namespace, name, { type: "Ready", status: "True" }, timeoutMs);
 
 describe("EcsService against kube-apiserver and moto", () => {
   beforeAll(async () => {
-    namespace = await createTestNamespace(stack, "ecssvc");
-    clusterName = `${namespace}_main`;
+    clusterName = `${env.namespace}_main`;
     for (const image of ["nginx:1.25", "nginx:1.26"]) {
-      const out = await ecs.send(new RegisterTaskDefinitionCommand({ family: `web-${namespace}`, containerDefinitions: [{ name: "web", image, memory: 128, essential: true }] }));
+      const out = await ecs.send(new RegisterTaskDefinitionCommand({ family: `web-${env.namespace}`, containerDefinitions: [{ name: "web", image, memory: 128, essential: true }] }));
       revisions.push(out.taskDefinition?.taskDefinitionArn ?? "");
     }
-    operator = await startOperator();
-    apply(stack, JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "EcsCluster", metadata: { name: "main", namespace }, spec: {} }));
-  });
-
-  afterAll(async () => {
-    await operator.stop();
+    apply(stack, JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "EcsCluster", metadata: { name: "main", namespace: env.namespace }, spec: {} }));
   });
 
   it("waits for its cluster, then creates the service with the pinned revision and owner tags and reports Ready", async () => {
     const first = revisions[0] ?? "";
     apply(stack, serviceManifest("web", { clusterRef: { name: "late" }, taskDefinition: first, desiredCount: 1 }));
-    const waiting = await waitForCondition<EcsService>(stack, "ecsservices", namespace, "web", { type: "Ready", status: "False", reason: "WaitingForDependency" });
-    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toContain(`EcsCluster ${namespace}/late`);
+    const waiting = await waitForCondition<EcsService>(stack, "ecsservices", env.namespace, "web", { type: "Ready", status: "False", reason: "WaitingForDependency" });
+    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toContain(`EcsCluster ${env.namespace}/late`);
 
     // clusterRef is immutable: recreate the object against the real cluster.
-    kubectl(stack, ["delete", "ecsservice", "web", "-n", namespace, "--wait=true"]);
+    kubectl(stack, ["delete", "ecsservice", "web", "-n", env.namespace, "--wait=true"]);
     apply(stack, serviceManifest("web", { taskDefinition: first, desiredCount: 1 }));
     const obj = await ready("web");
-    const service = await describe1(`${namespace}_web`);
+    const service = await describe1(`${env.namespace}_web`);
     expect(service?.status).toBe("ACTIVE");
     expect(service?.taskDefinition).toBe(first);
     expect(fromLowerTagList(service?.tags)).toMatchObject({ "ecs-operator.dev/uid": obj.metadata.uid });
     expect(obj.status).toMatchObject({ taskDefinitionArn: first, taskDefinitionRevision: 1, runningCount: 1, desiredCount: 1, rolloutState: "COMPLETED" });
-    const table = kubectl(stack, ["get", "ecssvc", "-n", namespace]);
-    expect(table).toMatch(/NAME\s+READY\s+REASON\s+RUNNING\s+DESIRED\s+TASKDEF-REV\s+ROLLOUT\s+AGE/);
+    const table = kubectl(stack, ["get", "ecssvc", "-n", env.namespace]);
+    expect(table).toMatch(/NAME\s+READY\s+REASON\s+RUNNING\s+DESIRED\s+TASKDEF-REV\s+ROLLOUT\s+STAGE\s+AGE/);
     expect(table).toMatch(/web\s+True\s+Available\s+1\s+1\s+1\s+COMPLETED/);
+    // ECS's own events are status.serviceEvents: describe prints one "Events:" block, the Kubernetes Events.
+    expect(obj.status).toHaveProperty("serviceEvents");
+    const described = kubectl(stack, ["describe", "ecsservice", "web", "-n", env.namespace]);
+    expect(described.match(/^\s*Events:/gm)).toHaveLength(1);
+    expect(described).toMatch(/^Events:/m);
   });
 
   it("rolls to a new revision with exactly one UpdateService, and makes none after a restart", async () => {
     await proxy.reset(accountId);
     apply(stack, serviceManifest("web", { taskDefinition: revisions[1], desiredCount: 1 }));
-    await waitFor("the new revision in AWS", async () => (await describe1(`${namespace}_web`))?.taskDefinition === revisions[1]);
+    await waitFor("the new revision in AWS", async () => (await describe1(`${env.namespace}_web`))?.taskDefinition === revisions[1]);
     await ready("web");
     expect(callsTo(await proxy.counts(accountId), "ecs:UpdateService")).toBe(1);
 
-    await operator.stop();
+    await env.operator.stop();
     await proxy.reset(accountId);
     apply(stack, serviceManifest("web", { taskDefinition: revisions[1], desiredCount: 1 }));
-    operator = await startOperator();
+    await env.startOperator();
     await sleep(RESYNC_SECONDS * 1000 * 3);
     const counts = await proxy.counts(accountId);
     expect(callsTo(counts, "ecs:DescribeServices")).toBeGreaterThan(0);
@@ -87,7 +80,7 @@ describe("EcsService against kube-apiserver and moto", () => {
   });
 
   it("becomes Ready with a literal revision in either form, family:revision or ARN, and makes no UpdateService over re-checks", async () => {
-    const family = `web-${namespace}`;
+    const family = `web-${env.namespace}`;
     apply(stack, serviceManifest("literal-short", { taskDefinition: `${family}:1`, desiredCount: 1 }));
     apply(stack, serviceManifest("literal-arn", { taskDefinition: revisions[0], desiredCount: 1 }));
     const short = await ready("literal-short");
@@ -99,38 +92,38 @@ describe("EcsService against kube-apiserver and moto", () => {
     expect(callsTo(await proxy.counts(accountId), "ecs:UpdateService")).toBe(0);
     // A bare family is not one revision: refused at apply, with the value shown.
     expect(kubectlFails(stack, ["apply", "-f", "-"], serviceManifest("bare", { taskDefinition: family, desiredCount: 1 }))).toContain(`taskDefinition must name one revision as family:revision or a task definition ARN, got ${family}`);
-    kubectl(stack, ["delete", "ecsservice", "literal-short", "literal-arn", "-n", namespace, "--wait=true", "--timeout=60s"]);
+    kubectl(stack, ["delete", "ecsservice", "literal-short", "literal-arn", "-n", env.namespace, "--wait=true", "--timeout=60s"]);
   });
 
   it("names a literal cluster that does not exist, waits without CreateService or repeated status writes, and deletes at once", async () => {
     await proxy.reset(accountId);
-    const writesBefore = await operator.metric("ecs_operator_status_writes_total", { kind: "EcsService" });
+    const writesBefore = await env.operator.metric("ecs_operator_status_writes_total", { kind: "EcsService" });
     apply(stack, serviceManifest("typo", { clusterRef: undefined, cluster: "no-such-cluster", taskDefinition: revisions[0], desiredCount: 1 }));
-    const waiting = await waitForCondition<EcsService>(stack, "ecsservices", namespace, "typo", { type: "Ready", status: "False", reason: "WaitingForDependency" });
+    const waiting = await waitForCondition<EcsService>(stack, "ecsservices", env.namespace, "typo", { type: "Ready", status: "False", reason: "WaitingForDependency" });
     expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toMatch(/cluster no-such-cluster \(spec\.cluster\) does not exist in AWS/);
     await sleep(4000);
     const counts = await proxy.counts(accountId);
     expect(callsTo(counts, "ecs:CreateService")).toBe(0);
     // Backoff: a few reads, not one per reconcile loop turn.
     expect(callsTo(counts, "ecs:DescribeServices")).toBeLessThanOrEqual(6);
-    expect((await operator.metric("ecs_operator_status_writes_total", { kind: "EcsService" })) - writesBefore).toBe(1);
-    expect((await eventsFor(stack, namespace, "typo")).filter((e) => e.reason === "WaitingForDependency")).toHaveLength(1);
-    kubectl(stack, ["delete", "ecsservice", "typo", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    expect((await env.operator.metric("ecs_operator_status_writes_total", { kind: "EcsService" })) - writesBefore).toBe(1);
+    expect((await eventsFor(stack, env.namespace, "typo")).filter((e) => e.reason === "WaitingForDependency")).toHaveLength(1);
+    kubectl(stack, ["delete", "ecsservice", "typo", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
   });
 
   it("leaves desiredCount to autoscaling when omitted, and reverts drift when set", async () => {
     apply(stack, serviceManifest("auto", { taskDefinition: revisions[0] }));
     await ready("auto");
-    await ecs.send(new UpdateServiceCommand({ cluster: clusterName, service: `${namespace}_auto`, desiredCount: 4 }));
+    await ecs.send(new UpdateServiceCommand({ cluster: clusterName, service: `${env.namespace}_auto`, desiredCount: 4 }));
     await proxy.reset(accountId);
     await sleep(RESYNC_SECONDS * 1000 * 3);
-    expect((await describe1(`${namespace}_auto`))?.desiredCount).toBe(4);
+    expect((await describe1(`${env.namespace}_auto`))?.desiredCount).toBe(4);
     expect(callsTo(await proxy.counts(accountId), "ecs:UpdateService")).toBe(0);
 
     apply(stack, serviceManifest("fixed", { taskDefinition: revisions[0], desiredCount: 1 }));
     await ready("fixed");
-    await ecs.send(new UpdateServiceCommand({ cluster: clusterName, service: `${namespace}_fixed`, desiredCount: 5 }));
-    await waitFor("desiredCount reverted to 1", async () => (await describe1(`${namespace}_fixed`))?.desiredCount === 1, RESYNC_SECONDS * 1000 * 4);
+    await ecs.send(new UpdateServiceCommand({ cluster: clusterName, service: `${env.namespace}_fixed`, desiredCount: 5 }));
+    await waitFor("desiredCount reverted to 1", async () => (await describe1(`${env.namespace}_fixed`))?.desiredCount === 1, RESYNC_SECONDS * 1000 * 4);
   });
 
   it("re-checks 100 services in one cluster with at most 11 DescribeServices calls per period", async () => {
@@ -139,7 +132,7 @@ describe("EcsService against kube-apiserver and moto", () => {
     await waitFor(
       "100 services Ready",
       () => {
-        const list = JSON.parse(kubectl(stack, ["get", "ecsservices", "-n", namespace, "-o", "json"])) as { items: EcsService[] };
+        const list = JSON.parse(kubectl(stack, ["get", "ecsservices", "-n", env.namespace, "-o", "json"])) as { items: EcsService[] };
         const readyCount = list.items.filter((o) => o.metadata.name.startsWith("fleet-") && o.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
         return Promise.resolve(readyCount === 100);
       },
@@ -156,36 +149,36 @@ describe("EcsService against kube-apiserver and moto", () => {
     expect(describes).toBeLessThanOrEqual(11 * (periods + 1));
     // And every service is really re-read each period, not served from an old cache.
     expect(describes).toBeGreaterThanOrEqual(11 * (periods - 1));
-    kubectl(stack, ["delete", "ecsservices", ...names, "-n", namespace, "--wait=true", "--timeout=120s"]);
+    kubectl(stack, ["delete", "ecsservices", ...names, "-n", env.namespace, "--wait=true", "--timeout=120s"]);
   }, 240_000);
 
   it("finds its own service after a crash between CreateService and the status write: no second create", async () => {
-    await operator.kill();
+    await env.operator.kill();
     await proxy.reset(accountId);
     // Slow every read down so that the operator is still re-reading after CreateService when killed.
     const slow = await proxy.addFault({ kind: "latency", latencyMs: 2500, operations: ["ecs:DescribeServices"], accountId });
-    operator = await startOperator();
+    await env.startOperator();
     apply(stack, serviceManifest("crash", { taskDefinition: revisions[0], desiredCount: 1 }));
     await waitFor("CreateService to be answered", async () => callsTo(await proxy.counts(accountId), "ecs:CreateService") === 1, 30_000);
-    await operator.kill();
+    await env.operator.kill();
     await proxy.removeFault(slow);
-    expect((await getObject<EcsService>(stack, "ecsservices", namespace, "crash"))?.status?.arn).toBeUndefined();
+    expect((await getObject<EcsService>(stack, "ecsservices", env.namespace, "crash"))?.status?.arn).toBeUndefined();
 
-    operator = await startOperator();
+    await env.startOperator();
     await ready("crash");
     const counts = await proxy.counts(accountId);
     expect(callsTo(counts, "ecs:CreateService")).toBe(1);
     const listed = await ecs.send(new ListServicesCommand({ cluster: clusterName }));
-    expect(listed.serviceArns?.filter((a) => a.endsWith(`/${namespace}_crash`))).toHaveLength(1);
+    expect(listed.serviceArns?.filter((a) => a.endsWith(`/${env.namespace}_crash`))).toHaveLength(1);
   }, 90_000);
 
   it("scales to zero and deletes with Delete, and leaves the service running with Retain", async () => {
     apply(stack, serviceManifest("kept", { taskDefinition: revisions[0], desiredCount: 1, deletionPolicy: "Retain" }));
     await ready("kept");
     await proxy.reset(accountId);
-    kubectl(stack, ["delete", "ecsservice", "fixed", "kept", "-n", namespace, "--wait=true", "--timeout=60s"]);
-    expect((await describe1(`${namespace}_fixed`))?.status).toBe("INACTIVE");
-    expect((await describe1(`${namespace}_kept`))?.status).toBe("ACTIVE");
+    kubectl(stack, ["delete", "ecsservice", "fixed", "kept", "-n", env.namespace, "--wait=true", "--timeout=60s"]);
+    expect((await describe1(`${env.namespace}_fixed`))?.status).toBe("INACTIVE");
+    expect((await describe1(`${env.namespace}_kept`))?.status).toBe("ACTIVE");
     const counts = await proxy.counts(accountId);
     expect(callsTo(counts, "ecs:UpdateService")).toBe(1);
     expect(callsTo(counts, "ecs:DeleteService")).toBe(1);

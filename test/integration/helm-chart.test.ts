@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { parseAllDocuments } from "yaml";
@@ -26,7 +27,8 @@ function helmFails(args: string[]): string {
 
 interface Rendered {
   kind: string;
-  metadata: { name: string; namespace?: string };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  data?: Record<string, string>;
   spec?: Record<string, unknown>;
   rules?: unknown[];
 }
@@ -50,7 +52,7 @@ describe("the Helm chart", () => {
     expect(pod.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
     expect(pod.template.spec.containers[0]?.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
     expect(pod.template.spec.containers[0]?.env).toContainEqual({ name: "ECS_OPERATOR_LEADER_ELECTION", value: "true" });
-    expect(docs.map((d) => d.kind).sort()).toEqual(["ClusterRole", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"]);
+    expect(docs.map((d) => d.kind).sort()).toEqual(["ClusterRole", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBinding", "Deployment", "Role", "RoleBinding", "Service", "ServiceAccount"]);
   });
 
   it("renders tricky values: namespaced Roles per watched namespace, a ServiceMonitor, IRSA, an endpoint", () => {
@@ -65,7 +67,14 @@ describe("the Helm chart", () => {
       "--set", "aws.rateOverrides.ecs:taskdefinition-modify.burst=20",
     ]);
     expect(docs.filter((d) => d.kind === "Role").map((d) => d.metadata.namespace).sort()).toEqual(["team-a", "team-b"]);
-    expect(docs.some((d) => d.kind === "ClusterRole")).toBe(false);
+    // At cluster scope only the grants: read AwsAccounts (and write their status) and namespaces.
+    const clusterRoles = docs.filter((d) => d.kind === "ClusterRole") as unknown as { rules: { resources: string[]; verbs: string[] }[] }[];
+    expect(clusterRoles).toHaveLength(1);
+    expect(clusterRoles[0]?.rules.map((r) => [r.resources, r.verbs])).toEqual([
+      [["awsaccounts"], ["get", "list", "watch"]],
+      [["awsaccounts/status"], ["get", "patch", "update"]],
+      [["namespaces"], ["get", "list", "watch"]],
+    ]);
     expect(docs.some((d) => d.kind === "ServiceMonitor")).toBe(true);
     expect(JSON.stringify(docs.find((d) => d.kind === "ServiceAccount"))).toContain("role/ecs-operator");
     expect(JSON.stringify(docs.find((d) => d.kind === "Deployment"))).toContain("http://localstack:4566");
@@ -76,6 +85,42 @@ describe("the Helm chart", () => {
     expect(ratesFrom(rates)["ecs:taskdefinition-modify"]).toEqual({ ratePerSecond: 5, burst: 20 });
   });
 
+  it("passes helm lint with the dashboard and the alerts enabled", () => {
+    expect(helm(["lint", chart, "--set", "metrics.grafanaDashboard.enabled=true", "--set", "metrics.prometheusRule.enabled=true", "--set", "metrics.serviceMonitor.enabled=true"])).toContain("0 chart(s) failed");
+  });
+
+  it("renders the Grafana dashboard ConfigMap for the sidecar and the PrometheusRule when enabled", () => {
+    const docs = render([
+      "--set", "metrics.grafanaDashboard.enabled=true",
+      "--set", "metrics.grafanaDashboard.namespace=monitoring",
+      "--set", "metrics.grafanaDashboard.annotations.grafana_folder=Platform",
+      "--set", "metrics.prometheusRule.enabled=true",
+      "--set", "metrics.prometheusRule.labels.release=kube-prometheus-stack",
+      "--set", "metrics.prometheusRule.notReady.for=30m",
+      "--set", "metrics.serviceMonitor.enabled=true",
+    ]);
+    const dashboard = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === "release-ecs-operator-dashboard");
+    expect(dashboard?.metadata.namespace).toBe("monitoring");
+    expect(dashboard?.metadata.labels).toMatchObject({ grafana_dashboard: "1" });
+    expect(dashboard?.metadata.annotations).toEqual({ grafana_folder: "Platform" });
+    // The JSON in the repo, byte for byte: the chart keeps it in one place.
+    expect(dashboard?.data?.["ecs-operator.json"]).toBe(readFileSync(join(chart, "dashboards/ecs-operator.json"), "utf8"));
+
+    const rule = docs.find((d) => d.kind === "PrometheusRule");
+    expect(rule?.metadata.labels).toMatchObject({ release: "kube-prometheus-stack" });
+    const rules = (rule?.spec as { groups: { rules: { alert: string; expr: string; for: string }[] }[] }).groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.alert)).toEqual(["EcsOperatorObjectsNotReady", "EcsOperatorReconcileErrors", "EcsOperatorAwsThrottling", "EcsOperatorNoLeader", "EcsOperatorWatchRestarts"]);
+    expect(rules.find((r) => r.alert === "EcsOperatorObjectsNotReady")?.for).toBe("30m");
+    // By default the rules select the series the ServiceMonitor's scrape labels job=<Service name>.
+    const service = docs.find((d) => d.kind === "Service");
+    for (const r of rules) expect(r.expr).toContain(`job="${service?.metadata.name ?? "?"}"`);
+    const monitor = docs.find((d) => d.kind === "ServiceMonitor");
+    expect((monitor?.spec as { endpoints: { honorLabels?: boolean }[] }).endpoints[0]?.honorLabels).toBe(true);
+
+    const custom = render(["--set", "metrics.prometheusRule.enabled=true", "--set", 'metrics.prometheusRule.selector=job="ops"']).find((d) => d.kind === "PrometheusRule");
+    expect(JSON.stringify(custom?.spec)).toContain('ecs_operator_objects{job=\\"ops\\", condition=\\"Ready\\"');
+  });
+
   it.each([
     [["--set", "logLevel=loud"], "logLevel"],
     [["--set", "workers=0"], "workers"],
@@ -84,6 +129,9 @@ describe("the Helm chart", () => {
     [["--set", "watchNamespaces={Not_A_Namespace}"], "watchNamespaces"],
     [["--set", "typo=1"], "typo"],
     [["--set", "aws.rateOverrides.ecs:service-modify.ratePerSecond=0"], "rateOverrides"],
+    [["--set", "metrics.prometheusRule.notReady.for=soon"], "notReady"],
+    [["--set-json", "metrics.prometheusRule.reconcileErrors.ratio=2"], "ratio"],
+    [["--set", "metrics.grafanaDashboard.namespace=Not_A_Namespace"], "namespace"],
   ])("refuses bad values %j through values.schema.json", (args, field) => {
     const stderr = helmFails(["template", "release", chart, ...args]);
     expect(stderr).toMatch(/schema/i);

@@ -10,26 +10,23 @@ import {
   type Rule,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ListenerRule } from "../../src/api/listenerrule.js";
 import type { TargetGroup } from "../../src/api/targetgroup.js";
 import { describeElbv2Tags } from "../../src/aws/elbv2.js";
 import { isAwsError } from "../../src/aws/errors.js";
 import { UID_TAG } from "../../src/aws/tags.js";
-import { AwsProxyControl, writeCalls } from "../env/aws-proxy-control.js";
-import { defaultVpc, testAwsClients, uniqueAccountId, vpcSubnets } from "../env/aws.js";
-import { apply, createTestNamespace, eventsFor, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
-import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
+import { writeCalls } from "../env/aws-proxy-control.js";
+import { defaultVpc, vpcSubnets } from "../env/aws.js";
+import { useTestEnvironment } from "../env/fixture.js";
+import { apply, eventsFor, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
 import { repoRoot } from "../env/paths.js";
 
-const stack = inject("stack");
-const proxy = new AwsProxyControl(stack.awsEndpoint);
-const accountId = uniqueAccountId();
-const { elbv2 } = testAwsClients(stack, accountId);
 const RESYNC_SECONDS = 2;
+const env = useTestEnvironment("listenerrule", { resyncSeconds: RESYNC_SECONDS });
+const { stack, proxy, accountId } = env;
+const { elbv2 } = env.aws;
 
-let namespace: string;
-let operator: OperatorProcess;
 let vpcId: string;
 let loadBalancerArn: string;
 let listenerArn: string;
@@ -85,11 +82,11 @@ async function createRuleOutside(priority: number, tags: Record<string, string>)
 }
 
 function ruleManifest(name: string, spec: Record<string, unknown>): string {
-  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "ListenerRule", metadata: { name, namespace }, spec: { listenerArn, ...spec } });
+  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "ListenerRule", metadata: { name, namespace: env.namespace }, spec: { listenerArn, ...spec } });
 }
 
 function targetGroupManifest(name: string): string {
-  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "TargetGroup", metadata: { name, namespace }, spec: { protocol: "HTTP", port: 80, vpcId, targetType: "ip" } });
+  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "TargetGroup", metadata: { name, namespace: env.namespace }, spec: { protocol: "HTTP", port: 80, vpcId, targetType: "ip" } });
 }
 
 const pathRule = (path: string, targetGroups: Record<string, unknown>[]) => ({
@@ -97,12 +94,11 @@ const pathRule = (path: string, targetGroups: Record<string, unknown>[]) => ({
   actions: [{ type: "forward", forwardConfig: { targetGroups } }],
 });
 
-const ready = (name: string) => waitForCondition<ListenerRule>(stack, "listenerrules", namespace, name, { type: "Ready", status: "True" });
-const conflicted = (name: string) => waitForCondition<ListenerRule>(stack, "listenerrules", namespace, name, { type: "Ready", status: "False", reason: "ConflictExistingResource" });
+const ready = (name: string) => waitForCondition<ListenerRule>(stack, "listenerrules", env.namespace, name, { type: "Ready", status: "True" });
+const conflicted = (name: string) => waitForCondition<ListenerRule>(stack, "listenerrules", env.namespace, name, { type: "Ready", status: "False", reason: "ConflictExistingResource" });
 
 describe("ListenerRule against kube-apiserver and moto", () => {
   beforeAll(async () => {
-    namespace = await createTestNamespace(stack, "listenerrule");
     vpcId = await defaultVpc(stack, accountId);
     const subnets = await vpcSubnets(stack, accountId, vpcId);
     const lb = await elbv2.send(new CreateLoadBalancerCommand({ Name: "front", Type: "application", Subnets: subnets.slice(0, 2) }));
@@ -113,32 +109,27 @@ describe("ListenerRule against kube-apiserver and moto", () => {
     listenerArn = listener.Listeners?.[0]?.ListenerArn ?? "";
     const legacy = await elbv2.send(new CreateTargetGroupCommand({ Name: "legacy", Protocol: "HTTP", Port: 80, VpcId: vpcId, TargetType: "ip" }));
     legacyArn = legacy.TargetGroups?.[0]?.TargetGroupArn ?? "";
-    operator = await startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: RESYNC_SECONDS });
-  });
-
-  afterAll(async () => {
-    await operator.stop();
   });
 
   it("waits for its TargetGroup, then creates the rule with owner tags, reports Ready and shows in kubectl get ecs", async () => {
     apply(stack, ruleManifest("web", { priority: 10, ...pathRule("/web/*", [{ targetGroupRef: { name: "web" } }]), tags: { team: "web" } }));
-    const waiting = await waitForCondition<ListenerRule>(stack, "listenerrules", namespace, "web", { type: "Ready", status: "False", reason: "WaitingForDependency" });
-    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe(`waiting for TargetGroup ${namespace}/web (spec.actions[].forwardConfig.targetGroups[].targetGroupRef) not found`);
+    const waiting = await waitForCondition<ListenerRule>(stack, "listenerrules", env.namespace, "web", { type: "Ready", status: "False", reason: "WaitingForDependency" });
+    expect(waiting.status?.conditions?.find((c) => c.type === "Ready")?.message).toBe(`waiting for TargetGroup ${env.namespace}/web (spec.actions[].forwardConfig.targetGroups[].targetGroupRef) not found`);
     expect(await rules()).toEqual([]);
 
     apply(stack, targetGroupManifest("web"));
     const obj = await ready("web");
-    const tg = await getObject<TargetGroup>(stack, "targetgroups", namespace, "web");
+    const tg = await getObject<TargetGroup>(stack, "targetgroups", env.namespace, "web");
     const rule = await ruleAt(10);
     expect(obj.status).toMatchObject({ arn: rule?.RuleArn, priority: 10, listenerArn });
     expect(paths(rule)).toEqual(["/web/*"]);
     expect(forwards(rule)).toEqual([{ arn: tg?.status?.arn, weight: 1 }]);
-    expect(await tagsOf(rule?.RuleArn ?? "")).toEqual({ team: "web", "ecs-operator.dev/owner": `${namespace}/web`, [UID_TAG]: obj.metadata.uid, "ecs-operator.dev/kind": "ListenerRule" });
+    expect(await tagsOf(rule?.RuleArn ?? "")).toEqual({ team: "web", "ecs-operator.dev/owner": `${env.namespace}/web`, [UID_TAG]: obj.metadata.uid, "ecs-operator.dev/kind": "ListenerRule" });
 
     // The target group reports the load balancer that now uses it, at its next re-check.
-    await waitFor("the load balancer in the TargetGroup's status", async () => (await getObject<TargetGroup>(stack, "targetgroups", namespace, "web"))?.status?.loadBalancerArns?.includes(loadBalancerArn));
-    expect(kubectl(stack, ["get", "lrule", "-n", namespace])).toMatch(/NAME\s+READY\s+REASON\s+PRIORITY\s+AGE\n(listenerrule.ecs.operator.dev\/)?web\s+True\s+Available\s+10\s/);
-    expect(kubectl(stack, ["get", "ecs", "-n", namespace, "-o", "name"]).split("\n")).toEqual(expect.arrayContaining(["listenerrule.ecs.operator.dev/web", "targetgroup.ecs.operator.dev/web"]));
+    await waitFor("the load balancer in the TargetGroup's status", async () => (await getObject<TargetGroup>(stack, "targetgroups", env.namespace, "web"))?.status?.loadBalancerArns?.includes(loadBalancerArn));
+    expect(kubectl(stack, ["get", "lrule", "-n", env.namespace])).toMatch(/NAME\s+READY\s+REASON\s+PRIORITY\s+AGE\n(listenerrule.ecs.operator.dev\/)?web\s+True\s+Available\s+10\s/);
+    expect(kubectl(stack, ["get", "ecs", "-n", env.namespace, "-o", "name"]).split("\n")).toEqual(expect.arrayContaining(["listenerrule.ecs.operator.dev/web", "targetgroup.ecs.operator.dev/web"]));
   });
 
   it("updates priority, conditions and weighted target groups in place", async () => {
@@ -155,13 +146,13 @@ describe("ListenerRule against kube-apiserver and moto", () => {
         tags: { team: "web" },
       }),
     );
-    const after = await waitForCondition<ListenerRule>(stack, "listenerrules", namespace, "web", { type: "Ready", status: "True" });
+    const after = await waitForCondition<ListenerRule>(stack, "listenerrules", env.namespace, "web", { type: "Ready", status: "True" });
     await waitFor("the rule at priority 11 in AWS", async () => (await ruleByArn(before.status?.arn ?? ""))?.Priority === "11");
     const rule = await ruleByArn(before.status?.arn ?? "");
     expect(after.metadata.generation).toBe(2);
     expect(after.status).toMatchObject({ arn: before.status?.arn, priority: 11 });
     expect(rule?.Conditions?.map((c) => c.Field).sort()).toEqual(["http-header", "path-pattern"]);
-    const tg = await getObject<TargetGroup>(stack, "targetgroups", namespace, "web");
+    const tg = await getObject<TargetGroup>(stack, "targetgroups", env.namespace, "web");
     expect(forwards(rule)).toEqual([{ arn: tg?.status?.arn, weight: 3 }, { arn: legacyArn, weight: 1 }].sort((a, b) => (a.arn ?? "").localeCompare(b.arn ?? "")));
     expect(await rules()).toHaveLength(1);
   });
@@ -187,7 +178,7 @@ describe("ListenerRule against kube-apiserver and moto", () => {
     );
     // A re-check may fall between the two changes above and correct them in two rounds.
     const corrections = await waitFor("DriftCorrected events naming all changes", async () => {
-      const messages = (await eventsFor(stack, namespace, "web")).filter((e) => e.reason === "DriftCorrected").map((e) => e.message).join("\n");
+      const messages = (await eventsFor(stack, env.namespace, "web")).filter((e) => e.reason === "DriftCorrected").map((e) => e.message).join("\n");
       return /priority \(12 → 11\)/.test(messages) && /conditions/.test(messages) && /actions/.test(messages) ? messages : undefined;
     });
     expect(corrections).toMatch(/^corrected drift in AWS: /);
@@ -196,9 +187,9 @@ describe("ListenerRule against kube-apiserver and moto", () => {
   it("finds its rule by its uid tag when the status lost the ARN (a crash between create and status write), without a duplicate", async () => {
     const before = await ready("web");
     await proxy.reset(accountId);
-    kubectl(stack, ["patch", "listenerrule", "web", "-n", namespace, "--subresource=status", "--type=json", "-p", '[{"op":"remove","path":"/status/arn"}]']);
+    kubectl(stack, ["patch", "listenerrule", "web", "-n", env.namespace, "--subresource=status", "--type=json", "-p", '[{"op":"remove","path":"/status/arn"}]']);
     const restored = await waitFor("the ARN back in status", async () => {
-      const current = await getObject<ListenerRule>(stack, "listenerrules", namespace, "web");
+      const current = await getObject<ListenerRule>(stack, "listenerrules", env.namespace, "web");
       return current?.status?.arn !== undefined ? current : undefined;
     }, RESYNC_SECONDS * 1000 * 5);
     expect(restored.status?.arn).toBe(before.status?.arn);
@@ -212,13 +203,13 @@ describe("ListenerRule against kube-apiserver and moto", () => {
     apply(stack, ruleManifest("kept", { priority: 21, deletionPolicy: "Retain", ...pathRule("/kept/*", [{ targetGroupArn: legacyArn }]) }));
     const gone = await ready("gone");
     const kept = await ready("kept");
-    const goneGroup = await getObject<TargetGroup>(stack, "targetgroups", namespace, "gone");
+    const goneGroup = await getObject<TargetGroup>(stack, "targetgroups", env.namespace, "gone");
     // Deleted together: the target group's deletion waits for the rule that uses it, and the
     // rule's deletion does not wait for the (no longer Ready) target group.
-    kubectl(stack, ["delete", "targetgroup/gone", "listenerrule/gone", "listenerrule/kept", "-n", namespace, "--wait=true", "--timeout=30s"]);
-    expect(await getObject(stack, "listenerrules", namespace, "gone")).toBeUndefined();
-    expect(await getObject(stack, "listenerrules", namespace, "kept")).toBeUndefined();
-    expect(await getObject(stack, "targetgroups", namespace, "gone")).toBeUndefined();
+    kubectl(stack, ["delete", "targetgroup/gone", "listenerrule/gone", "listenerrule/kept", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
+    expect(await getObject(stack, "listenerrules", env.namespace, "gone")).toBeUndefined();
+    expect(await getObject(stack, "listenerrules", env.namespace, "kept")).toBeUndefined();
+    expect(await getObject(stack, "targetgroups", env.namespace, "gone")).toBeUndefined();
     expect(await ruleByArn(gone.status?.arn ?? "")).toBeUndefined();
     expect((await ruleAt(21))?.RuleArn).toBe(kept.status?.arn);
     expect(await targetGroupExists(goneGroup?.status?.arn ?? "")).toBe(false);
@@ -235,14 +226,14 @@ describe("ListenerRule against kube-apiserver and moto", () => {
 
     apply(stack, ruleManifest("legacy", { priority: 30, adopt: true, ...pathRule("/legacy/*", [{ targetGroupArn: legacyArn }]) }));
     const adopted = await waitFor("the adopted rule Ready with its ARN", async () => {
-      const current = await getObject<ListenerRule>(stack, "listenerrules", namespace, "legacy");
+      const current = await getObject<ListenerRule>(stack, "listenerrules", env.namespace, "legacy");
       return current?.status?.arn === arn && current.status.conditions?.find((c) => c.type === "Ready")?.status === "True" ? current : undefined;
     });
     // Once adopted, the spec's tags are the rule's whole tag set.
-    expect(await tagsOf(arn)).toEqual({ "ecs-operator.dev/owner": `${namespace}/legacy`, [UID_TAG]: adopted.metadata.uid, "ecs-operator.dev/kind": "ListenerRule" });
+    expect(await tagsOf(arn)).toEqual({ "ecs-operator.dev/owner": `${env.namespace}/legacy`, [UID_TAG]: adopted.metadata.uid, "ecs-operator.dev/kind": "ListenerRule" });
     expect(paths(await ruleByArn(arn))).toEqual(["/legacy/*"]);
     expect((await rules()).filter((r) => r.Priority === "30")).toHaveLength(1);
-    expect((await eventsFor(stack, namespace, "legacy")).map((e) => e.reason)).toContain("Adopted");
+    expect((await eventsFor(stack, env.namespace, "legacy")).map((e) => e.reason)).toContain("Adopted");
   });
 
   it("never touches a rule owned by another object, even with adopt", async () => {
@@ -250,7 +241,7 @@ describe("ListenerRule against kube-apiserver and moto", () => {
     await proxy.reset(accountId);
     apply(stack, ruleManifest("theirs", { priority: 40, adopt: true, ...pathRule("/mine/*", [{ targetGroupArn: legacyArn }]) }));
     await conflicted("theirs");
-    kubectl(stack, ["delete", "listenerrule", "theirs", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    kubectl(stack, ["delete", "listenerrule", "theirs", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
     expect(writeCalls(await proxy.counts(accountId))).toBe(0);
     expect(paths(await ruleByArn(arn))).toEqual(["/outside-40/*"]);
     expect(await tagsOf(arn)).toEqual({ [UID_TAG]: "someone-else" });
@@ -263,7 +254,7 @@ describe("ListenerRule against kube-apiserver and moto", () => {
     const obj = await ready("observed");
     expect(obj.status).toMatchObject({ arn, priority: 50, listenerArn });
     expect(obj.status?.conditions?.find((c) => c.type === "Synced")?.message).toMatch(/differs from spec.*conditions/);
-    kubectl(stack, ["delete", "listenerrule", "observed", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    kubectl(stack, ["delete", "listenerrule", "observed", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
     expect(writeCalls(await proxy.counts(accountId))).toBe(0);
     expect(paths(await ruleByArn(arn))).toEqual(["/outside-50/*"]);
   });
@@ -277,6 +268,6 @@ describe("ListenerRule against kube-apiserver and moto", () => {
     expect(kubectlFails(stack, ["apply", "-f", "-"], ruleManifest("web", { listenerArn: `${listenerArn}0`, priority: 11, ...pathRule("/web/*", [{ targetGroupRef: { name: "web" } }]) }))).toMatch(
       /listenerArn is immutable/,
     );
-    expect(kubectl(stack, ["apply", "--dry-run=server", "-n", namespace, "-f", join(repoRoot, "examples/listenerrule-sample-fargate-app-path.yaml")])).toMatch(/created \(server dry run\)/);
+    expect(kubectl(stack, ["apply", "--dry-run=server", "-n", env.namespace, "-f", join(repoRoot, "examples/listenerrule-sample-fargate-app-path.yaml")])).toMatch(/created \(server dry run\)/);
   });
 });

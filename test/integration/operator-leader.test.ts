@@ -1,17 +1,16 @@
 import { CoordinationV1Api } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { uniqueAccountId } from "../env/aws.js";
-import { apply, createTestNamespace, kubeConfigFor, waitFor, waitForCondition } from "../env/kube.js";
-import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useTestEnvironment } from "../env/fixture.js";
+import { apply, kubeConfigFor, waitFor, waitForCondition } from "../env/kube.js";
+import type { OperatorProcess } from "../env/operator-process.js";
 
-const stack = inject("stack");
-const accountId = uniqueAccountId();
 const LEASE_SECONDS = 4;
-let namespace: string;
+const env = useTestEnvironment("leader", { startOperator: false, leaderElection: true, leaseName: "ecs-operator", leaseDurationSeconds: LEASE_SECONDS });
+const { stack } = env;
 const operators: OperatorProcess[] = [];
 
 function cluster(name: string): string {
-  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "EcsCluster", metadata: { name, namespace }, spec: {} });
+  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "EcsCluster", metadata: { name, namespace: env.namespace }, spec: {} });
 }
 
 async function leaders(): Promise<OperatorProcess[]> {
@@ -21,13 +20,7 @@ async function leaders(): Promise<OperatorProcess[]> {
 
 describe("two operator replicas with leader election", () => {
   beforeAll(async () => {
-    namespace = await createTestNamespace(stack, "leader");
-    const options = { accountId, namespaces: [namespace], leaderElection: true, leaseName: "ecs-operator", leaseDurationSeconds: LEASE_SECONDS };
-    operators.push(await startOperatorProcess(stack, options), await startOperatorProcess(stack, options));
-  });
-
-  afterAll(async () => {
-    await Promise.all(operators.map((op) => op.stop()));
+    operators.push(await env.startOperator(), await env.startOperator());
   });
 
   it("lets only the leader reconcile, and the standby take over within the lease duration when the leader dies", async () => {
@@ -37,7 +30,7 @@ describe("two operator replicas with leader election", () => {
     if (!standby) throw new Error("no standby");
 
     apply(stack, cluster("one"));
-    await waitForCondition(stack, "ecsclusters", namespace, "one", { type: "Ready", status: "True" });
+    await waitForCondition(stack, "ecsclusters", env.namespace, "one", { type: "Ready", status: "True" });
     expect(await first.metric("ecs_operator_reconcile_total", { kind: "EcsCluster" })).toBeGreaterThan(0);
     expect(await standby.metric("ecs_operator_reconcile_total", { kind: "EcsCluster" })).toBe(0);
     expect((await leaders()).length).toBe(1);
@@ -51,7 +44,7 @@ describe("two operator replicas with leader election", () => {
     expect(takeoverMs).toBeLessThan(LEASE_SECONDS * 1000 + (2 * LEASE_SECONDS * 1000) / 7.5 + 1000);
 
     apply(stack, cluster("two"));
-    await waitForCondition(stack, "ecsclusters", namespace, "two", { type: "Ready", status: "True" });
+    await waitForCondition(stack, "ecsclusters", env.namespace, "two", { type: "Ready", status: "True" });
     expect(await standby.metric("ecs_operator_reconcile_total", { kind: "EcsCluster" })).toBeGreaterThan(0);
   });
 
@@ -59,7 +52,7 @@ describe("two operator replicas with leader election", () => {
     const [leader] = await leaders();
     if (!leader) throw new Error("no leader");
     expect(await leader.stop()).toBe(0);
-    const lease = await kubeConfigFor(stack).makeApiClient(CoordinationV1Api).readNamespacedLease({ name: "ecs-operator", namespace });
+    const lease = await kubeConfigFor(stack).makeApiClient(CoordinationV1Api).readNamespacedLease({ name: "ecs-operator", namespace: env.namespace });
     expect(lease.spec?.holderIdentity ?? "").toBe("");
   });
 });

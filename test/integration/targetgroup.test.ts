@@ -11,25 +11,22 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { TargetGroup } from "../../src/api/targetgroup.js";
 import { describeElbv2Tags } from "../../src/aws/elbv2.js";
 import { isAwsError } from "../../src/aws/errors.js";
 import { UID_TAG } from "../../src/aws/tags.js";
-import { AwsProxyControl, callsTo, writeCalls } from "../env/aws-proxy-control.js";
-import { defaultVpc, testAwsClients, uniqueAccountId } from "../env/aws.js";
-import { apply, createTestNamespace, eventsFor, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
-import { startOperatorProcess, type OperatorProcess } from "../env/operator-process.js";
+import { callsTo, writeCalls } from "../env/aws-proxy-control.js";
+import { defaultVpc } from "../env/aws.js";
+import { useTestEnvironment } from "../env/fixture.js";
+import { apply, eventsFor, getObject, kubectl, kubectlFails, waitFor, waitForCondition } from "../env/kube.js";
 import { repoRoot } from "../env/paths.js";
 
-const stack = inject("stack");
-const proxy = new AwsProxyControl(stack.awsEndpoint);
-const accountId = uniqueAccountId();
-const { elbv2 } = testAwsClients(stack, accountId);
 const RESYNC_SECONDS = 2;
+const env = useTestEnvironment("targetgroup", { resyncSeconds: RESYNC_SECONDS });
+const { stack, proxy, accountId } = env;
+const { elbv2 } = env.aws;
 
-let namespace: string;
-let operator: OperatorProcess;
 let vpcId: string;
 
 async function describeTargetGroup(name: string): Promise<AwsTargetGroup | undefined> {
@@ -64,21 +61,15 @@ async function createOutside(name: string, tags: Record<string, string>): Promis
 }
 
 function manifest(name: string, spec: Record<string, unknown>): string {
-  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "TargetGroup", metadata: { name, namespace }, spec: { protocol: "HTTP", port: 80, vpcId, targetType: "ip", ...spec } });
+  return JSON.stringify({ apiVersion: "ecs.operator.dev/v1alpha1", kind: "TargetGroup", metadata: { name, namespace: env.namespace }, spec: { protocol: "HTTP", port: 80, vpcId, targetType: "ip", ...spec } });
 }
 
-const ready = (name: string) => waitForCondition<TargetGroup>(stack, "targetgroups", namespace, name, { type: "Ready", status: "True" });
-const conflicted = (name: string) => waitForCondition<TargetGroup>(stack, "targetgroups", namespace, name, { type: "Ready", status: "False", reason: "ConflictExistingResource" });
+const ready = (name: string) => waitForCondition<TargetGroup>(stack, "targetgroups", env.namespace, name, { type: "Ready", status: "True" });
+const conflicted = (name: string) => waitForCondition<TargetGroup>(stack, "targetgroups", env.namespace, name, { type: "Ready", status: "False", reason: "ConflictExistingResource" });
 
 describe("TargetGroup against kube-apiserver and moto", () => {
   beforeAll(async () => {
-    namespace = await createTestNamespace(stack, "targetgroup");
     vpcId = await defaultVpc(stack, accountId);
-    operator = await startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: RESYNC_SECONDS });
-  });
-
-  afterAll(async () => {
-    await operator.stop();
   });
 
   it("creates the group with its settings, attributes and owner tags, reports Ready and shows in kubectl get ecs", async () => {
@@ -86,19 +77,19 @@ describe("TargetGroup against kube-apiserver and moto", () => {
     const obj = await ready("web");
     const name = obj.status?.targetGroupName ?? "";
     expect(name.length).toBeLessThanOrEqual(32);
-    expect(name.startsWith(`${namespace}-web`)).toBe(true);
+    expect(name.startsWith(`${env.namespace}-web`)).toBe(true);
     expect(obj.status?.arn).toMatch(/^arn:aws:elasticloadbalancing:us-east-1:\d{12}:targetgroup\//);
     expect(obj.status?.targetHealth).toEqual({ healthy: 0, unhealthy: 0, draining: 0, other: 0 });
 
     const tg = await describeTargetGroup(name);
     expect(tg).toMatchObject({ Protocol: "HTTP", Port: 80, VpcId: vpcId, TargetType: "ip", HealthCheckPath: "/health", Matcher: { HttpCode: "200-299" } });
-    expect(await tagsOf(tg?.TargetGroupArn ?? "")).toEqual({ team: "web", "ecs-operator.dev/owner": `${namespace}/web`, [UID_TAG]: obj.metadata.uid, "ecs-operator.dev/kind": "TargetGroup" });
+    expect(await tagsOf(tg?.TargetGroupArn ?? "")).toEqual({ team: "web", "ecs-operator.dev/owner": `${env.namespace}/web`, [UID_TAG]: obj.metadata.uid, "ecs-operator.dev/kind": "TargetGroup" });
     expect((await attributesOf(tg?.TargetGroupArn ?? ""))["deregistration_delay.timeout_seconds"]).toBe("30");
 
-    const table = kubectl(stack, ["get", "ecs", "-n", namespace]);
+    const table = kubectl(stack, ["get", "ecs", "-n", env.namespace]);
     expect(table).toMatch(/NAME\s+READY\s+REASON\s+TARGETGROUP\s+HEALTHY\s+UNHEALTHY\s+DRAINING\s+AGE/);
     expect(table).toMatch(new RegExp(`(targetgroup.ecs.operator.dev/)?web\\s+True\\s+Available\\s+${name}\\s+0\\s+0\\s+0`));
-    expect(kubectl(stack, ["get", "tg", "web", "-n", namespace, "-o", "name"]).trim()).toBe("targetgroup.ecs.operator.dev/web");
+    expect(kubectl(stack, ["get", "tg", "web", "-n", env.namespace, "-o", "name"]).trim()).toBe("targetgroup.ecs.operator.dev/web");
   });
 
   it("updates health check settings and attributes in place, and refuses changes ELBv2 cannot make", async () => {
@@ -132,7 +123,7 @@ describe("TargetGroup against kube-apiserver and moto", () => {
     );
     // A re-check may fall between the three changes above and correct them in two rounds.
     const corrections = await waitFor("DriftCorrected events naming all three", async () => {
-      const messages = (await eventsFor(stack, namespace, "web")).filter((e) => e.reason === "DriftCorrected").map((e) => e.message).join("\n");
+      const messages = (await eventsFor(stack, env.namespace, "web")).filter((e) => e.reason === "DriftCorrected").map((e) => e.message).join("\n");
       return /HealthCheckPath/.test(messages) && /deregistration_delay/.test(messages) && /tags \(team\)/.test(messages) ? messages : undefined;
     });
     expect(corrections).toMatch(/^corrected drift in AWS: /);
@@ -143,9 +134,9 @@ describe("TargetGroup against kube-apiserver and moto", () => {
     apply(stack, manifest("kept", { deletionPolicy: "Retain" }));
     const gone = await ready("gone");
     const kept = await ready("kept");
-    kubectl(stack, ["delete", "targetgroup", "gone", "kept", "-n", namespace, "--wait=true", "--timeout=30s"]);
-    expect(await getObject(stack, "targetgroups", namespace, "gone")).toBeUndefined();
-    expect(await getObject(stack, "targetgroups", namespace, "kept")).toBeUndefined();
+    kubectl(stack, ["delete", "targetgroup", "gone", "kept", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
+    expect(await getObject(stack, "targetgroups", env.namespace, "gone")).toBeUndefined();
+    expect(await getObject(stack, "targetgroups", env.namespace, "kept")).toBeUndefined();
     expect(await describeTargetGroup(gone.status?.targetGroupName ?? "")).toBeUndefined();
     expect((await describeTargetGroup(kept.status?.targetGroupName ?? ""))?.TargetGroupArn).toBe(kept.status?.arn);
   });
@@ -164,7 +155,7 @@ describe("TargetGroup against kube-apiserver and moto", () => {
     expect(adopted.status?.arn).toBe(arn);
     expect(await tagsOf(arn)).toMatchObject({ [UID_TAG]: adopted.metadata.uid });
     expect((await describeTargetGroup("legacy-web"))?.HealthCheckPath).toBe("/health");
-    expect((await eventsFor(stack, namespace, "legacy")).map((e) => e.reason)).toContain("Adopted");
+    expect((await eventsFor(stack, env.namespace, "legacy")).map((e) => e.reason)).toContain("Adopted");
   });
 
   it("never touches a group owned by another object, even with adopt", async () => {
@@ -172,7 +163,7 @@ describe("TargetGroup against kube-apiserver and moto", () => {
     await proxy.reset(accountId);
     apply(stack, manifest("theirs", { name: "theirs-web", adopt: true, healthCheckPath: "/mine" }));
     await conflicted("theirs");
-    kubectl(stack, ["delete", "targetgroup", "theirs", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    kubectl(stack, ["delete", "targetgroup", "theirs", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
     expect(writeCalls(await proxy.counts(accountId))).toBe(0);
     expect((await describeTargetGroup("theirs-web"))?.HealthCheckPath).toBe("/");
     expect(await tagsOf(arn)).toEqual({ [UID_TAG]: "someone-else" });
@@ -186,7 +177,7 @@ describe("TargetGroup against kube-apiserver and moto", () => {
     const obj = await ready("observed");
     expect(obj.status).toMatchObject({ arn, targetGroupName: "observed-web", targetHealth: { healthy: 1, unhealthy: 0, draining: 0, other: 0 } });
     expect(obj.status?.conditions?.find((c) => c.type === "Synced")?.message).toMatch(/differs from spec.*health check \(HealthCheckPath\); attributes/);
-    kubectl(stack, ["delete", "targetgroup", "observed", "-n", namespace, "--wait=true", "--timeout=30s"]);
+    kubectl(stack, ["delete", "targetgroup", "observed", "-n", env.namespace, "--wait=true", "--timeout=30s"]);
     expect(writeCalls(await proxy.counts(accountId))).toBe(0);
     expect((await describeTargetGroup("observed-web"))?.HealthCheckPath).toBe("/");
     expect(await registeredTargets(arn)).toEqual(["10.0.1.10"]);
@@ -198,8 +189,8 @@ describe("TargetGroup against kube-apiserver and moto", () => {
     await proxy.reset(accountId);
     await elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: arn, Targets: [{ Id: "10.0.2.10", Port: 8080 }, { Id: "10.0.2.11", Port: 8080 }] }));
     // moto reports every registered target healthy at once: it runs no health checks.
-    await waitFor("two healthy targets in status", async () => (await getObject<TargetGroup>(stack, "targetgroups", namespace, "web"))?.status?.targetHealth?.healthy === 2, RESYNC_SECONDS * 1000 * 5);
-    expect(kubectl(stack, ["get", "tg", "web", "-n", namespace])).toMatch(/web\s+True\s+Available\s+\S+\s+2\s+0\s+0/);
+    await waitFor("two healthy targets in status", async () => (await getObject<TargetGroup>(stack, "targetgroups", env.namespace, "web"))?.status?.targetHealth?.healthy === 2, RESYNC_SECONDS * 1000 * 5);
+    expect(kubectl(stack, ["get", "tg", "web", "-n", env.namespace])).toMatch(/web\s+True\s+Available\s+\S+\s+2\s+0\s+0/);
 
     apply(stack, manifest("web", { healthCheckPath: "/live", matcher: { httpCode: "200-299" }, attributes: { "deregistration_delay.timeout_seconds": "60", "slow_start.duration_seconds": "30" }, tags: { team: "web" } }));
     await waitFor("the update in AWS", async () => (await describeTargetGroup(obj.status?.targetGroupName ?? ""))?.HealthCheckPath === "/live");
@@ -217,16 +208,16 @@ describe("TargetGroup against kube-apiserver and moto", () => {
     expect(await registeredTargets(arn)).toEqual(["10.0.2.10", "10.0.2.11"]);
     expect(callsTo(counts, "elasticloadbalancing:DeregisterTargets")).toBe(0);
     // The operator's own count since it started, which no proxy reset clears.
-    expect(await operator.metric("ecs_operator_aws_calls_total", { operation: "DeregisterTargets" })).toBe(0);
-    expect(await operator.metric("ecs_operator_aws_calls_total", { operation: "RegisterTargets" })).toBe(0);
+    expect(await env.operator.metric("ecs_operator_aws_calls_total", { operation: "DeregisterTargets" })).toBe(0);
+    expect(await env.operator.metric("ecs_operator_aws_calls_total", { operation: "RegisterTargets" })).toBe(0);
   });
 
   it("after a crash that lost the status, finds its group by name and creates no second one", async () => {
     const before = await ready("web");
-    await operator.kill();
-    kubectl(stack, ["patch", "targetgroup", "web", "-n", namespace, "--subresource=status", "--type=json", "-p", '[{"op":"remove","path":"/status"}]']);
+    await env.operator.kill();
+    kubectl(stack, ["patch", "targetgroup", "web", "-n", env.namespace, "--subresource=status", "--type=json", "-p", '[{"op":"remove","path":"/status"}]']);
     await proxy.reset(accountId);
-    operator = await startOperatorProcess(stack, { accountId, namespaces: [namespace], resyncSeconds: RESYNC_SECONDS });
+    await env.startOperator();
     const after = await ready("web");
     expect(after.status?.arn).toBe(before.status?.arn);
     // The look-up by name before create is what prevents a duplicate: moto's CreateTargetGroup
@@ -237,6 +228,6 @@ describe("TargetGroup against kube-apiserver and moto", () => {
   });
 
   it("accepts the example manifest", () => {
-    expect(kubectl(stack, ["apply", "--dry-run=server", "-n", namespace, "-f", join(repoRoot, "examples/targetgroup-sample-fargate-app.yaml")])).toMatch(/created \(server dry run\)/);
+    expect(kubectl(stack, ["apply", "--dry-run=server", "-n", env.namespace, "-f", join(repoRoot, "examples/targetgroup-sample-fargate-app.yaml")])).toMatch(/created \(server dry run\)/);
   });
 });

@@ -35,6 +35,14 @@ const cases: { name: string; obj: unknown; health: ArgoHealth }[] = [
   { name: "Healthy: Ready and Synced True for the current generation", obj: object(current(readyTrue, syncedTrue)), health: { status: "Healthy", message: "rollout completed: 2 of 2 tasks running" } },
   { name: "Healthy in Observe mode even where AWS differs from spec", obj: object(current(condition("Ready", "True", "Available", "cluster is ACTIVE"), condition("Synced", "True", "Available", "observed; differs from spec (not corrected in Observe mode): tags"))), health: { status: "Healthy", message: "cluster is ACTIVE" } },
 
+  {
+    name: "Suspended: a release paused by its hook, waiting for a person",
+    obj: object({
+      ...current(condition("Ready", "False", "RolloutInProgress", "paused"), syncedTrue, condition("Progressing", "True", "RolloutInProgress", "blue/green: paused at POST_TEST_TRAFFIC_SHIFT with 0% on web:7: annotate ecs.operator.dev/continue=web:7 to go on")),
+      release: { awaitingAction: [{ hookId: "h-1", stage: "POST_TEST_TRAFFIC_SHIFT" }] },
+    }),
+    health: { status: "Suspended", message: "blue/green: paused at POST_TEST_TRAFFIC_SHIFT with 0% on web:7: annotate ecs.operator.dev/continue=web:7 to go on" },
+  },
   { name: "Progressing: no status at all", obj: object(), health: { status: "Progressing", message: waitingMessage } },
   { name: "Progressing: status without observedGeneration", obj: object({ conditions: [readyTrue, syncedTrue] }), health: { status: "Progressing", message: waitingMessage } },
   { name: "Progressing: status written for an older generation, even Ready", obj: object({ observedGeneration: GEN - 1, conditions: [condition("Ready", "True", "Available", "", GEN - 1), condition("Synced", "True", "Available", "", GEN - 1)] }), health: { status: "Progressing", message: `${waitingMessage} (status is for generation ${GEN - 1})` } },
@@ -208,6 +216,9 @@ describe("Argo CD health (docs/argocd/health.lua)", () => {
       InvalidSpec: "Degraded",
       ConflictExistingResource: "Degraded",
       NotFound: "Degraded",
+      TaskRunning: "Progressing",
+      TaskSucceeded: "Progressing",
+      TaskFailed: "Degraded",
     };
     for (const [reason, status] of Object.entries(expected)) {
       expect(argoHealth(object(current(condition("Ready", "False", reason, "m"), syncedTrue))).status, `Ready=False ${reason}`).toBe(status);

@@ -65,6 +65,14 @@ describe("identifyCall", () => {
     expect(identifyCall({}, url)).toMatchObject({ service: "ecs", operation: "ListClusters", accountId: "123456789099" });
   });
 
+  it("names EventBridge Scheduler's REST operations by method and path", () => {
+    const scheduler = { authorization: auth("123456789012", "scheduler") };
+    expect(identifyCall(scheduler, "/schedules/nightly?groupName=g", undefined, undefined, "GET")).toMatchObject({ service: "scheduler", operation: "GetSchedule" });
+    expect(identifyCall(scheduler, "/schedules/nightly", undefined, undefined, "PUT")).toMatchObject({ operation: "UpdateSchedule" });
+    expect(identifyCall(scheduler, "/schedule-groups/g", undefined, undefined, "POST")).toMatchObject({ operation: "CreateScheduleGroup" });
+    expect(identifyCall(scheduler, "/tags/arn%3Aaws", undefined, undefined, "GET")).toMatchObject({ operation: "ListTagsForResource" });
+  });
+
   it("leaves other calls unknown but still attributed", () => {
     expect(identifyCall({ authorization: auth("x", "s3") }, "/bucket")).toMatchObject({
       protocol: "other",
@@ -163,7 +171,7 @@ describe("ProxyState", () => {
     state.addFault({ kind: "latency", latencyMs: 50 });
     state.addFault({ kind: "latency", latencyMs: 25, operations: ["DeleteService"] });
     state.addFault({ kind: "error503", operations: ["ecs:*"] });
-    expect(state.decide(call("DeleteService"))).toEqual({ latencyMs: 75, action: "error503" });
+    expect(state.decide(call("DeleteService"))).toEqual({ latencyMs: 75, answerDelayMs: 0, action: "error503" });
   });
 
   it("makes fault rates reproducible from the seed", () => {

@@ -56,6 +56,7 @@ function harness<T extends ManagedObject>(initial: T) {
       finalizerRemoved = true;
       return Promise.resolve();
     },
+    deleteObject: () => Promise.resolve(),
     replaceStatus: (_o, status: ManagedStatus) => {
       obj = { ...obj, status };
       return Promise.resolve();

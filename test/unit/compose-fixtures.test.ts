@@ -73,7 +73,6 @@ const expectedWarnings: Record<string, [field: string, message: RegExp][]> = {
   ],
   gitea: [
     ["services.server.volumes[2]", /Fargate cannot mount host paths \(\/etc\/timezone\)/],
-    ["services.server.deploy.update_config.parallelism", /ignored/],
     ["TaskDefinition redis: spec.cpu/spec.memory", /rounded up to cpu 256 \/ memory 512 MiB/],
   ],
 };

@@ -306,6 +306,29 @@ describe("replicas and rollouts", () => {
     expect(serviceOf(r, "b").deploymentConfiguration).toEqual({ minimumHealthyPercent: 50, maximumPercent: 200 });
   });
 
+  it("maps update_config's parallelism to the share of replicas replaced at once", () => {
+    const r = convert(
+      `services:\n  a:\n    image: a\n    deploy:\n      replicas: 4\n      update_config: { parallelism: 1 }\n  b:\n    image: b\n    deploy:\n      replicas: 3\n      update_config: { parallelism: 1, order: start-first, failure_action: rollback }\n  c:\n    image: c\n    deploy:\n      replicas: 3\n      update_config: { parallelism: 2 }\n  d:\n    image: d\n    deploy:\n      replicas: 2\n      update_config: { parallelism: 0, order: start-first }\n`,
+    );
+    // Stop-first (Swarm's default order), one of four at a time: three stay healthy.
+    expect(serviceOf(r, "a").deploymentConfiguration).toEqual({ minimumHealthyPercent: 75, maximumPercent: 100 });
+    // Start-first, one more than three: ECS runs floor(3 x 134 / 100) = 4 at most.
+    expect(serviceOf(r, "b").deploymentConfiguration).toEqual({ minimumHealthyPercent: 100, maximumPercent: 134, deploymentCircuitBreaker: { enable: true, rollback: true } });
+    // Two of three at a time: ceil(3 x 33 / 100) = 1 stays healthy.
+    expect(serviceOf(r, "c").deploymentConfiguration).toEqual({ minimumHealthyPercent: 33, maximumPercent: 100 });
+    // 0 is all at once.
+    expect(serviceOf(r, "d").deploymentConfiguration).toEqual({ minimumHealthyPercent: 100, maximumPercent: 200 });
+    expect(r.warnings.filter((w) => w.field.includes("parallelism"))).toEqual([]);
+  });
+
+  it("warns where update_config cannot be mapped", () => {
+    const r = convert(`services:\n  a:\n    image: a\n    deploy:\n      replicas: 0\n      update_config: { parallelism: 1, delay: 10s, failure_action: pause }\n`);
+    expect(warningsOf(r, "services.a.deploy.update_config.parallelism")).toHaveLength(1);
+    expect(warningsOf(r, "services.a.deploy.update_config.delay")).toHaveLength(1);
+    expect(warningsOf(r, "services.a.deploy.update_config.failure_action")).toHaveLength(1);
+    expect(serviceOf(r, "a").deploymentConfiguration).toEqual({ minimumHealthyPercent: 0, maximumPercent: 100 });
+  });
+
   it("runs global services as one task per instance on EC2 only", () => {
     expect(serviceOf(convert(`services:\n  agent:\n    image: agent\n    deploy: { mode: global }\n`), "agent")).toMatchObject({ schedulingStrategy: "DAEMON" });
     const r = convert(`services:\n  agent:\n    image: agent\n    deploy: { mode: global }\n`, { options: FARGATE });

@@ -2,6 +2,7 @@ import type { Service } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
 import type { EcsService } from "../../src/api/ecsservice.js";
 import { sameRevision } from "../../src/aws/task-definition-revisions.js";
+import { revisionName } from "../../src/aws/task-definition-revisions.js";
 import { clientToken, createServiceInput, describeDiff, diffService, serviceStatus, type ServiceDeps } from "../../src/controllers/ecsservice/mapping.js";
 
 const td1 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
@@ -11,7 +12,7 @@ const tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/
 function svc(spec: Partial<EcsService["spec"]>): EcsService {
   return { apiVersion: "ecs.operator.dev/v1alpha1", kind: "EcsService", metadata: { name: "web", namespace: "team", uid: "u-1", generation: 1 }, spec: { clusterRef: { name: "main" }, taskDefinitionRef: { name: "web" }, ...spec } };
 }
-const deps: ServiceDeps = { cluster: "team_main", taskDefinition: td1, targetGroupArns: [tg], registryArns: [] };
+const deps: ServiceDeps = { cluster: "team_main", taskDefinition: td1, targetGroupArns: [tg], registryArns: [], advanced: [] };
 
 /** What DescribeServices returns for a service created from `input`, with AWS's defaults filled in. */
 function asAwsReports(obj: EcsService): Service {
@@ -66,6 +67,10 @@ describe("EcsService mapping", () => {
     const obj = svc({ desiredCount: 2 });
     const diff = diffService(obj, { ...deps, taskDefinition: td2 }, { service: { ...asAwsReports(obj), desiredCount: 5 }, desiredTaskDefinition: td2 });
     expect(diff.update).toEqual({ taskDefinition: td2, desiredCount: 2 });
+    // The Updated Event names revisions as people say them, not as ARNs.
+    const described = describeDiff(diff);
+    expect(described).toContainEqual(`taskDefinition from ${revisionName(td1)} to ${revisionName(td2)}`);
+    expect(described.join("; ")).not.toContain("arn:");
   });
 
   it("does not push a revision whose rollout failed again", () => {
@@ -110,6 +115,7 @@ describe("EcsService mapping", () => {
     const events = Array.from({ length: 8 }, (_, i) => ({ createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)), message: `e${String(i)}` }));
     const status = serviceStatus({ service: { ...asAwsReports(svc({})), taskDefinition: td2, events, deployments: [{ id: "d", status: "PRIMARY", taskDefinition: td2, rolloutState: "COMPLETED", runningCount: 1, desiredCount: 1 }] }, desiredTaskDefinition: td2 });
     expect(status).toMatchObject({ taskDefinitionArn: td2, taskDefinitionRevision: 2, rolloutState: "COMPLETED", desiredCount: 1 });
-    expect(status.events?.map((e) => e.message)).toEqual(["e0", "e1", "e2", "e3", "e4"]);
+    expect(status.serviceEvents?.map((e) => e.message)).toEqual(["e0", "e1", "e2", "e3", "e4"]);
+    expect(status).not.toHaveProperty("events");
   });
 });

@@ -4,6 +4,10 @@ import type { ListenerRule } from "../../src/api/listenerrule.js";
 import { UID_TAG } from "../../src/aws/tags.js";
 import { listenerRuleDriver } from "../../src/controllers/listenerrule/driver.js";
 import { ReconcileError } from "../../src/runtime/errors.js";
+import type { Lookup } from "../../src/runtime/references.js";
+
+/** No EcsService names any rule: the rule owns its forward action. */
+const NO_SERVICES: Lookup = { get: () => undefined, list: () => [] };
 
 const LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/front/50dc6c495c0c9188/f2f7dc8efc522ab2";
 const TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/legacy/0a1b2c3d4e5f6a7b";
@@ -63,7 +67,7 @@ describe("ListenerRule driver against an AWS-shaped fake ELBv2", () => {
         throw new PriorityInUseException({ message: "Priority '10' is currently in use", $metadata: { httpStatusCode: 400 } });
       },
     });
-    const err = await listenerRuleDriver(client).create(rule(), { targetGroupArns: {} }).catch((e: unknown) => e);
+    const err = await listenerRuleDriver(client, NO_SERVICES).create(rule(), { targetGroupArns: {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReconcileError);
     expect(err).toMatchObject({ errorClass: "retryable", reason: "ConflictExistingResource" });
     expect((err as Error).message).toMatch(/priority 10 on the listener is held by another rule/);
@@ -81,7 +85,7 @@ describe("ListenerRule driver against an AWS-shaped fake ELBv2", () => {
         TagDescriptions: (input.ResourceArns as string[]).map((arn) => ({ ResourceArn: arn, Tags: arn === ours.RuleArn ? [{ Key: UID_TAG, Value: "u-1" }] : [] })),
       }),
     });
-    const observation = await listenerRuleDriver(client).observe(rule({ arn: ruleArn("deleted") }), { targetGroupArns: {} });
+    const observation = await listenerRuleDriver(client, NO_SERVICES).observe(rule({ arn: ruleArn("deleted") }), { targetGroupArns: {} });
     expect(observation).toMatchObject({ exists: true, ownership: "ours", observed: { rule: { RuleArn: ours.RuleArn } } });
     const tagBatches = calls.filter((c) => c.operation === "DescribeTags").map((c) => (c.input.ResourceArns as string[]).length);
     expect(tagBatches).toEqual([20, 5]);
@@ -93,7 +97,7 @@ describe("ListenerRule driver against an AWS-shaped fake ELBv2", () => {
         throw new ListenerNotFoundException({ message: "The specified listener does not exist.", $metadata: { httpStatusCode: 400 } });
       },
     });
-    expect(await listenerRuleDriver(client).observe(rule(), null)).toEqual({ exists: false });
+    expect(await listenerRuleDriver(client, NO_SERVICES).observe(rule(), null)).toEqual({ exists: false });
   });
 
   it("takes a rule already gone as deleted", async () => {
@@ -102,6 +106,6 @@ describe("ListenerRule driver against an AWS-shaped fake ELBv2", () => {
         throw new RuleNotFoundException({ message: "One or more rules not found", $metadata: { httpStatusCode: 400 } });
       },
     });
-    expect(await listenerRuleDriver(client).delete(rule(), null, { rule: awsRule("ours", "10"), tags: {} })).toBe(true);
+    expect(await listenerRuleDriver(client, NO_SERVICES).delete(rule(), null, { rule: awsRule("ours", "10"), tags: {} })).toBe(true);
   });
 });

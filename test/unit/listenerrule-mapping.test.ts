@@ -7,6 +7,7 @@ import {
   createRuleInput,
   describeDiff,
   diffRule,
+  forwardWeights,
   listenerArnOf,
   pickRule,
   ruleReferences,
@@ -183,8 +184,34 @@ describe("ListenerRule mapping", () => {
 
   it("maps the observed rule to status, with the listener named by the rule's ARN", () => {
     expect(listenerArnOf(RULE)).toBe(LISTENER);
-    expect(ruleStatus(asAwsReports(rule()))).toEqual({ arn: RULE, priority: 10, listenerArn: LISTENER });
+    expect(ruleStatus(asAwsReports(rule()))).toEqual({ arn: RULE, priority: 10, listenerArn: LISTENER, forwardWeights: [{ targetGroupArn: WEB_TG, weight: 1 }] });
+    expect(ruleStatus(asAwsReports(rule()), ["EcsService shop/web"])).toMatchObject({ forwardActionManagedBy: "EcsService shop/web" });
     expect(ruleStatus(undefined)).toEqual({});
     expect(ruleTags(rule())).toMatchObject({ [UID_TAG]: "u-1" });
+  });
+});
+
+describe("ListenerRule used by an EcsService as its production or test rule", () => {
+  /** What ECS leaves on a production rule after a release: both target groups, all traffic on the other one. */
+  function shiftedByEcs(observed: ObservedRule): ObservedRule {
+    const forward = { Type: "forward" as const, Order: 1, ForwardConfig: { TargetGroups: [{ TargetGroupArn: WEB_TG, Weight: 0 }, { TargetGroupArn: LEGACY_TG, Weight: 100 }], TargetGroupStickinessConfig: { Enabled: false } } };
+    return { ...observed, rule: { ...observed.rule, Actions: [forward] } };
+  }
+
+  it("owns conditions, priority and tags, and leaves the forward action's target groups and weights to ECS", () => {
+    const observed = shiftedByEcs(asAwsReports(rule()));
+    expect(diffRule(rule(), deps, observed).actions).toBe(true);
+    const owned = diffRule(rule(), deps, observed, true);
+    expect(describeDiff(owned)).toEqual([]);
+    const moved = diffRule(rule({ priority: 11, conditions: [{ field: "path-pattern", pathPatternConfig: { values: ["/v2/*"] } }] }), deps, observed, true);
+    expect(describeDiff(moved)).toEqual(["priority (10 → 11)", "conditions"]);
+    expect(moved.actions).toBe(false);
+  });
+
+  it("reports where ECS sends the traffic now", () => {
+    expect(forwardWeights(shiftedByEcs(asAwsReports(rule())).rule)).toEqual([
+      { targetGroupArn: WEB_TG, weight: 0 },
+      { targetGroupArn: LEGACY_TG, weight: 100 },
+    ]);
   });
 });

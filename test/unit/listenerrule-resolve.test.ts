@@ -44,7 +44,7 @@ function lookupOf(...objects: ManagedObject[]): Lookup {
 }
 
 // Resolution reads only the caches: the client is never called.
-const driver = listenerRuleDriver(new ElasticLoadBalancingV2Client({ region: "us-east-1" }));
+const driver = listenerRuleDriver(new ElasticLoadBalancingV2Client({ region: "us-east-1" }), { get: () => undefined, list: () => [] });
 
 function resolveWith(lookup: Lookup, obj = rule()) {
   const resolution = resolveReferences(obj, ruleReferences, lookup);

@@ -13,6 +13,10 @@ describe("apiClassOf", () => {
     ["ecs", "UntagResource", "ecs:tag-modify"],
     ["ecs", "ListTagsForResource", "ecs:tag-read"],
     ["ecs", "DeregisterTaskDefinition", "ecs:taskdefinition-modify"],
+    ["ecs", "ListServiceDeployments", "ecs:servicedeployment-read"],
+    ["ecs", "DescribeServiceDeployments", "ecs:servicedeployment-read"],
+    ["ecs", "StopServiceDeployment", "ecs:servicedeployment-modify"],
+    ["ecs", "ContinueServiceDeployment", "ecs:servicedeployment-modify"],
     ["elasticloadbalancing", "DescribeTargetHealth", "elasticloadbalancing:read"],
     ["servicediscovery", "CreateService", "servicediscovery:modify"],
   ])("puts %s:%s in %s", (service, operation, expected) => {

@@ -98,6 +98,7 @@ function harness(initial: Remote | undefined, failures: Partial<Record<"create" 
       calls.push("removeFinalizer");
       return Promise.resolve();
     },
+    deleteObject: () => Promise.resolve(),
     replaceStatus: (_obj, status) => {
       statuses.push(status);
       return Promise.resolve();

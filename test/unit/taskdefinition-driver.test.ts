@@ -139,6 +139,7 @@ function harness(spec: TaskDefinitionSpec) {
         obj = { ...obj, metadata: { ...obj.metadata, finalizers: [] } };
         return Promise.resolve();
       },
+      deleteObject: () => Promise.resolve(),
       replaceStatus: (_o: ManagedObject, status: ManagedObject["status"]): Promise<void> => {
         obj = { ...obj, status };
         return Promise.resolve();

@@ -73,6 +73,7 @@ function fleet(count: number, resyncMs: number) {
     writer: {
       addFinalizer: <T extends ManagedObject>(o: T): Promise<T> => Promise.resolve(o),
       removeFinalizer: (): Promise<void> => Promise.resolve(),
+      deleteObject: () => Promise.resolve(),
       replaceStatus: (_o: ManagedObject, status: ManagedObject["status"]): Promise<void> => {
         objects[i] = { ...(objects[i] as TaskDefinitionObject), status };
         return Promise.resolve();

@@ -1,5 +1,17 @@
-import { CreateServiceCommand, DeleteServiceCommand, DescribeServicesCommand, TagResourceCommand, UpdateServiceCommand, type ECSClient, type Service } from "@aws-sdk/client-ecs";
-import type { EcsService } from "../../api/ecsservice.js";
+import {
+  ContinueServiceDeploymentCommand,
+  CreateServiceCommand,
+  DeleteServiceCommand,
+  DescribeServiceDeploymentsCommand,
+  DescribeServicesCommand,
+  ListServiceDeploymentsCommand,
+  StopServiceDeploymentCommand,
+  TagResourceCommand,
+  UpdateServiceCommand,
+  type ECSClient,
+  type Service,
+} from "@aws-sdk/client-ecs";
+import type { EcsService, ServiceReleaseStatus } from "../../api/ecsservice.js";
 import { BatchedReader } from "../../aws/batched-reader.js";
 import { ecsTags } from "../../aws/ecs.js";
 import { awsCall, isAwsError } from "../../aws/errors.js";
@@ -22,7 +34,8 @@ import {
   type ObservedService,
   type ServiceDeps,
 } from "./mapping.js";
-import { rolloutVerdict } from "./rollout.js";
+import { isUnderWay, releaseStatus, stageChange, type ManualStep } from "./release.js";
+import { rolloutDeploymentOf, rolloutVerdict } from "./rollout.js";
 
 /** DescribeServices takes at most ten services of one cluster per call. */
 const DESCRIBE_BATCH = 10;
@@ -81,14 +94,48 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
     return service?.status === "INACTIVE" ? undefined : service;
   };
 
-  const observedFrom = (obj: EcsService, deps: ServiceDeps, service: Service, forceNewDeployment: string | undefined): ObservedService => {
+  /**
+   * The latest release from the service-deployment APIs, read only while one can be moving (a
+   * strategy other than ROLLING with a deployment under way, or a release status not final yet):
+   * a service at rest costs no call here.
+   */
+  const readRelease = async (obj: EcsService, deps: ServiceDeps, service: Service): Promise<ServiceReleaseStatus | undefined> => {
+    const previous = obj.status?.release;
+    const deployments = service.deployments ?? [];
+    const moving = deployments.length > 1 || deployments.some((d) => d.rolloutState === "IN_PROGRESS");
+    const shifting = (obj.spec.deploymentConfiguration?.strategy ?? "ROLLING") !== "ROLLING";
+    if (obj.metadata.deletionTimestamp || !((shifting && moving) || isUnderWay(previous?.status))) return previous;
+    const listed = await awsCall("ListServiceDeployments", () => ecs.send(new ListServiceDeploymentsCommand({ cluster: deps.cluster, service: serviceName(obj), maxResults: 20 })));
+    const newest = [...(listed.serviceDeployments ?? [])].sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))[0];
+    if (newest?.serviceDeploymentArn === undefined) return previous;
+    const described = await awsCall("DescribeServiceDeployments", () => ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [newest.serviceDeploymentArn ?? ""] })));
+    const found = described.serviceDeployments?.[0];
+    if (!found) return previous;
+    // While it moves forward the release deploys the PRIMARY's revision; once it rolls back the
+    // PRIMARY is the old one again, and the revision remembered in status is the release's.
+    const primary = deployments.find((d) => d.status === "PRIMARY");
+    const forward = found.status === "IN_PROGRESS" || found.status === "PENDING" || found.status === "SUCCESSFUL";
+    return releaseStatus(found, previous, forward ? primary?.taskDefinition : undefined, new Date());
+  };
+
+  const observedFrom = async (obj: EcsService, deps: ServiceDeps, service: Service, forceNewDeployment: string | undefined): Promise<ObservedService> => {
     const remembered = sameRevision(obj.status?.failedTaskDefinitionArn, deps.taskDefinition) ? obj.status?.failedTaskDefinitionArn : undefined;
-    const verdict = rolloutVerdict({ service, desiredTaskDefinition: deps.taskDefinition, ...(remembered ? { knownFailedTaskDefinition: remembered } : {}) });
+    const rolloutDeployment = rolloutDeploymentOf(service, deps.taskDefinition, obj.status?.rolloutDeployment);
+    const release = await readRelease(obj, deps, service);
+    const verdict = rolloutVerdict({
+      service,
+      desiredTaskDefinition: deps.taskDefinition,
+      ...(remembered ? { knownFailedTaskDefinition: remembered } : {}),
+      ...(rolloutDeployment ? { rolloutDeploymentId: rolloutDeployment.id } : {}),
+      ...(release ? { release } : {}),
+    });
     return {
       service,
       desiredTaskDefinition: deps.taskDefinition,
+      ...(rolloutDeployment ? { rolloutDeployment } : {}),
       ...(verdict.failedTaskDefinition ? { failedTaskDefinition: verdict.failedTaskDefinition } : {}),
       ...(forceNewDeployment !== undefined ? { forceNewDeployment } : {}),
+      ...(release ? { release } : {}),
     };
   };
 
@@ -97,6 +144,29 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
     const service = await read(obj, deps.cluster);
     if (!service) throw new ReconcileError(`service ${serviceName(obj)} not found right after writing it`, "retryable", "AwsError");
     return observedFrom(obj, deps, service, forceNewDeployment);
+  };
+
+  /**
+   * The manual step an annotation asks for (release.ts, manualStep). A step ECS has taken meanwhile
+   * (the hook answered, the release over) is refused with InvalidParameterException: nothing left to do.
+   */
+  const takeManualStep = async (step: ManualStep): Promise<void> => {
+    const alreadyTaken = async (operation: string, call: () => Promise<unknown>): Promise<void> => {
+      await awsCall(operation, async () => {
+        try {
+          await call();
+        } catch (err) {
+          if (!isAwsError(err, "InvalidParameterException")) throw err;
+        }
+      });
+    };
+    if (step.hookIds.length === 0) {
+      await alreadyTaken("StopServiceDeployment", () => ecs.send(new StopServiceDeploymentCommand({ serviceDeploymentArn: step.serviceDeploymentArn, stopType: "ROLLBACK" })));
+      return;
+    }
+    for (const hookId of step.hookIds) {
+      await alreadyTaken("ContinueServiceDeployment", () => ecs.send(new ContinueServiceDeploymentCommand({ serviceDeploymentArn: step.serviceDeploymentArn, hookId, action: step.action })));
+    }
   };
 
   return {
@@ -109,7 +179,7 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
     async observe(obj, deps) {
       const service = await read(obj, deps.cluster);
       if (!service) return { exists: false };
-      const observed = observedFrom(obj, deps, service, obj.status?.forceNewDeployment);
+      const observed = await observedFrom(obj, deps, service, obj.status?.forceNewDeployment);
       const ownership = ownershipOf(fromLowerTagList(service.tags), obj.metadata.uid);
       // A service being deleted is judged by deletion alone.
       const differences = obj.metadata.deletionTimestamp ? [] : describeDiff(diffService(obj, deps, observed));
@@ -138,6 +208,7 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
         await awsCall("UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster, service, ...diff.update, ...(diff.forceNewDeployment ? { forceNewDeployment: true } : {}) })));
       }
       await ecsTags(ecs, observed.service.serviceArn ?? "", diff.tags);
+      if (diff.manual) await takeManualStep(diff.manual);
       return reread(obj, deps, obj.spec.forceNewDeployment ?? observed.forceNewDeployment);
     },
 
@@ -162,11 +233,17 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
 
     status: (_obj, observed) => serviceStatus(observed),
 
-    readiness: (_obj, observed) =>
-      rolloutVerdict({
+    readiness: (obj, observed) => {
+      const verdict = rolloutVerdict({
         service: observed.service,
         desiredTaskDefinition: observed.desiredTaskDefinition,
         ...(observed.failedTaskDefinition ? { knownFailedTaskDefinition: observed.failedTaskDefinition } : {}),
-      }),
+        ...(observed.rolloutDeployment ? { rolloutDeploymentId: observed.rolloutDeployment.id } : {}),
+        ...(observed.release ? { release: observed.release } : {}),
+      });
+      // An Event at each stage of a release (kubectl describe tells the release's story).
+      const moved = stageChange(obj.status?.release, observed.release, observed.desiredTaskDefinition);
+      return moved === undefined ? verdict : { ...verdict, events: [{ reason: "ReleaseStage", message: moved }] };
+    },
   };
 }

@@ -1,11 +1,12 @@
-import type { CreateServiceCommandInput, Service, UpdateServiceCommandInput } from "@aws-sdk/client-ecs";
+import type { AdvancedConfiguration, CreateServiceCommandInput, DeploymentConfiguration, DeploymentLifecycleHook, LoadBalancer, Service, UpdateServiceCommandInput } from "@aws-sdk/client-ecs";
 import { createHash } from "node:crypto";
-import type { EcsService, EcsServiceSpec, EcsServiceStatus } from "../../api/ecsservice.js";
+import type { EcsService, EcsServiceSpec, EcsServiceStatus, ServiceReleaseStatus } from "../../api/ecsservice.js";
 import { derivedAwsName } from "../../aws/names.js";
 import { desiredTags, fromLowerTagList, tagDiff, toLowerTagList } from "../../aws/tags.js";
-import { sameRevision } from "../../aws/task-definition-revisions.js";
+import { revisionName, sameRevision } from "../../aws/task-definition-revisions.js";
 import type { Unlocated } from "../../runtime/driver.js";
 import type { ReferenceFields, ReferenceValues } from "../../runtime/references.js";
+import { CONTINUE_ANNOTATION, manualStep, ROLLBACK_ANNOTATION, type ManualStep } from "./release.js";
 
 export const KIND = "EcsService";
 
@@ -17,6 +18,8 @@ export interface ServiceDeps {
   taskDefinition: string;
   targetGroupArns: string[];
   registryArns: string[];
+  /** Each load balancer's advancedConfiguration with its references resolved (undefined where it has none). */
+  advanced: (AdvancedConfiguration | undefined)[];
 }
 
 export interface ObservedService {
@@ -25,8 +28,12 @@ export interface ObservedService {
   desiredTaskDefinition: string;
   /** A revision whose rollout failed, remembered across reconciles (status). */
   failedTaskDefinition?: string;
+  /** The deployment rolling out the desired revision, remembered across reconciles (status). */
+  rolloutDeployment?: { id: string; taskDefinition: string };
   /** The forceNewDeployment value last acted upon (status). */
   forceNewDeployment?: string;
+  /** The latest release from the service-deployment APIs, when read (status). */
+  release?: ServiceReleaseStatus;
 }
 
 export function serviceName(obj: EcsService): string {
@@ -59,7 +66,42 @@ export const serviceReferences = {
     path: "spec.serviceRegistries[].cloudMapServiceRef",
     names: (s: EcsServiceSpec) => (s.serviceRegistries ?? []).map((r) => r.cloudMapServiceRef?.name),
   },
+  alternateTargetGroups: {
+    kind: "TargetGroup",
+    statusField: "arn",
+    path: "spec.loadBalancers[].advancedConfiguration.alternateTargetGroupRef",
+    names: (s: EcsServiceSpec) => (s.loadBalancers ?? []).map((lb) => lb.advancedConfiguration?.alternateTargetGroupRef?.name),
+  },
+  productionListenerRules: {
+    kind: "ListenerRule",
+    statusField: "arn",
+    path: "spec.loadBalancers[].advancedConfiguration.productionListenerRuleRef",
+    names: (s: EcsServiceSpec) => (s.loadBalancers ?? []).map((lb) => lb.advancedConfiguration?.productionListenerRuleRef?.name),
+  },
+  testListenerRules: {
+    kind: "ListenerRule",
+    statusField: "arn",
+    path: "spec.loadBalancers[].advancedConfiguration.testListenerRuleRef",
+    names: (s: EcsServiceSpec) => (s.loadBalancers ?? []).map((lb) => lb.advancedConfiguration?.testListenerRuleRef?.name),
+  },
 } satisfies ReferenceFields<EcsServiceSpec>;
+
+/**
+ * The ListenerRules whose forward action ECS owns because this service names them as its
+ * production or test rule (by reference or by ARN): the ListenerRule kind asks this to leave
+ * their weights alone (docs/deployments.md, "What ECS owns").
+ */
+export function listenerRulesShiftedBy(spec: EcsServiceSpec): { names: string[]; arns: string[] } {
+  const names: string[] = [];
+  const arns: string[] = [];
+  for (const lb of spec.loadBalancers ?? []) {
+    const a = lb.advancedConfiguration;
+    if (!a) continue;
+    for (const name of [a.productionListenerRuleRef?.name, a.testListenerRuleRef?.name]) if (name !== undefined) names.push(name);
+    for (const arn of [a.productionListenerRule, a.testListenerRule]) if (arn !== undefined) arns.push(arn);
+  }
+  return { names, arns };
+}
 
 export type ServiceRefs = ReferenceValues<typeof serviceReferences>;
 
@@ -71,6 +113,17 @@ export function resolveService(obj: EcsService, refs: ServiceRefs): ServiceDeps 
     taskDefinition: s.taskDefinition ?? refs.taskDefinition[0] ?? "",
     targetGroupArns: (s.loadBalancers ?? []).map((lb, i) => lb.targetGroupArn ?? refs.targetGroups[i] ?? ""),
     registryArns: (s.serviceRegistries ?? []).map((r, i) => r.registryArn ?? refs.registries[i] ?? ""),
+    advanced: (s.loadBalancers ?? []).map((lb, i) => {
+      const a = lb.advancedConfiguration;
+      if (!a) return undefined;
+      const test = a.testListenerRule ?? refs.testListenerRules[i];
+      return {
+        alternateTargetGroupArn: a.alternateTargetGroupArn ?? refs.alternateTargetGroups[i] ?? "",
+        productionListenerRule: a.productionListenerRule ?? refs.productionListenerRules[i] ?? "",
+        ...(test !== undefined ? { testListenerRule: test } : {}),
+        ...(a.roleArn !== undefined ? { roleArn: a.roleArn } : {}),
+      };
+    }),
   };
 }
 
@@ -84,11 +137,40 @@ export function locateService(obj: EcsService, refs: ServiceRefs): ServiceDeps |
   if (cluster === undefined) {
     return { unlocated: `the cluster of this service is unknown: status has no clusterArn and EcsCluster ${obj.metadata.namespace}/${obj.spec.clusterRef?.name ?? ""} shows no clusterName` };
   }
-  return { cluster, taskDefinition: "", targetGroupArns: [], registryArns: [] };
+  return { cluster, taskDefinition: "", targetGroupArns: [], registryArns: [], advanced: [] };
 }
 
-function loadBalancers(obj: EcsService, deps: ServiceDeps) {
-  return (obj.spec.loadBalancers ?? []).map((lb, i) => ({ targetGroupArn: deps.targetGroupArns[i] ?? "", containerName: lb.containerName, containerPort: lb.containerPort }));
+function loadBalancers(obj: EcsService, deps: ServiceDeps): LoadBalancer[] {
+  return (obj.spec.loadBalancers ?? []).map((lb, i) => {
+    const advanced = deps.advanced[i];
+    return { targetGroupArn: deps.targetGroupArns[i] ?? "", containerName: lb.containerName, containerPort: lb.containerPort, ...(advanced ? { advancedConfiguration: advanced } : {}) };
+  });
+}
+
+/**
+ * The load balancers as UpdateService must send them. After each successful blue/green, canary or
+ * linear release ECS swaps the primary and alternate target groups (the next release goes the
+ * other way); the spec names them once, so a load balancer whose pair ECS has swapped is sent the
+ * way ECS has it, never reverted (that would start a release of its own).
+ */
+export function orientedLoadBalancers(want: readonly LoadBalancer[], observed: readonly LoadBalancer[] | undefined): LoadBalancer[] {
+  return want.map((lb) => {
+    const alternate = lb.advancedConfiguration?.alternateTargetGroupArn;
+    const swapped = observed?.some((o) => o.targetGroupArn === alternate && o.advancedConfiguration?.alternateTargetGroupArn === lb.targetGroupArn);
+    if (!swapped || !lb.advancedConfiguration || alternate === undefined) return lb;
+    return { ...lb, targetGroupArn: alternate, advancedConfiguration: { ...lb.advancedConfiguration, alternateTargetGroupArn: lb.targetGroupArn ?? "" } };
+  });
+}
+
+/** The spec's deploymentConfiguration as ECS takes it (a Lambda hook's details are a JSON document). */
+function deploymentConfiguration(spec: EcsServiceSpec): DeploymentConfiguration | undefined {
+  const c = spec.deploymentConfiguration;
+  if (!c) return undefined;
+  const { lifecycleHooks, ...rest } = c;
+  return {
+    ...rest,
+    ...(lifecycleHooks ? { lifecycleHooks: lifecycleHooks.map(({ hookDetails, ...hook }) => ({ ...hook, ...(hookDetails !== undefined ? { hookDetails: hookDetails as NonNullable<DeploymentLifecycleHook["hookDetails"]> } : {}) })) } : {}),
+  };
 }
 
 function serviceRegistries(obj: EcsService, deps: ServiceDeps) {
@@ -109,7 +191,7 @@ function mutableFields(obj: EcsService, deps: ServiceDeps): Omit<UpdateServiceCo
     ...(s.capacityProviderStrategy ? { capacityProviderStrategy: s.capacityProviderStrategy } : {}),
     ...(s.platformVersion !== undefined ? { platformVersion: s.platformVersion } : {}),
     ...(s.networkConfiguration ? { networkConfiguration: s.networkConfiguration } : {}),
-    ...(s.deploymentConfiguration ? { deploymentConfiguration: s.deploymentConfiguration } : {}),
+    ...(s.deploymentConfiguration ? { deploymentConfiguration: deploymentConfiguration(s) } : {}),
     ...(s.loadBalancers ? { loadBalancers: loadBalancers(obj, deps) } : {}),
     ...(s.serviceRegistries ? { serviceRegistries: serviceRegistries(obj, deps) } : {}),
     ...(s.placementStrategy ? { placementStrategy: s.placementStrategy } : {}),
@@ -138,6 +220,13 @@ export function createServiceInput(obj: EcsService, deps: ServiceDeps): CreateSe
   };
 }
 
+/** The same value with every object's keys in order, so that JSON compares content alone. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortedKeys(v)]));
+}
+
 /** AWS fills these when a request leaves them out; compare with the defaults filled the same way. */
 function normalised(field: string, value: unknown): unknown {
   switch (field) {
@@ -150,8 +239,34 @@ function normalised(field: string, value: unknown): unknown {
       return { subnets: [...(vpc?.subnets ?? [])].sort(), securityGroups: [...(vpc?.securityGroups ?? [])].sort(), assignPublicIp: vpc?.assignPublicIp ?? "DISABLED" };
     }
     case "loadBalancers":
+      // The primary and alternate target groups are a pair whose roles ECS swaps after each release.
+      return ((value ?? []) as LoadBalancer[])
+        .map(({ targetGroupArn, advancedConfiguration, ...rest }) => {
+          const { alternateTargetGroupArn, ...advanced } = advancedConfiguration ?? {};
+          const pair = [targetGroupArn, alternateTargetGroupArn].filter((x) => x !== undefined).sort();
+          const defined = (o: Record<string, unknown>) => Object.entries(o).filter(([, x]) => x !== undefined).sort();
+          return JSON.stringify([pair, defined(rest), defined(advanced)]);
+        })
+        .sort();
     case "serviceRegistries":
       return ((value ?? []) as Record<string, unknown>[]).map((v) => JSON.stringify(Object.entries(v).filter(([, x]) => x !== undefined).sort())).sort();
+    case "deploymentConfiguration": {
+      // ECS fills a hook's targetType and timeout; the stages of a hook are a set; key order
+      // inside the hooks (a list, compared whole) is the sender's, so it is made one.
+      const c = (value ?? {}) as DeploymentConfiguration;
+      if (!c.lifecycleHooks) return c;
+      return {
+        ...c,
+        lifecycleHooks: c.lifecycleHooks.map((h) =>
+          sortedKeys({
+            ...h,
+            targetType: h.targetType ?? "AWS_LAMBDA",
+            lifecycleStages: [...(h.lifecycleStages ?? [])].sort(),
+            timeoutConfiguration: { timeoutInMinutes: h.timeoutConfiguration?.timeoutInMinutes ?? 1440, action: h.timeoutConfiguration?.action ?? "ROLLBACK" },
+          }),
+        ),
+      };
+    }
     default:
       return value;
   }
@@ -172,6 +287,10 @@ export interface ServiceDiff {
   immutable: string[];
   tags: { set: Record<string, string>; remove: string[] };
   forceNewDeployment: boolean;
+  /** The revision the service runs now, when the update rolls it to another. */
+  rollingFrom?: string;
+  /** A manual step of the release under way that an annotation asks for and ECS has not taken yet. */
+  manual?: ManualStep;
 }
 
 export function diffService(obj: EcsService, deps: ServiceDeps, observed: ObservedService): ServiceDiff {
@@ -190,7 +309,9 @@ export function diffService(obj: EcsService, deps: ServiceDeps, observed: Observ
     // UpdateService on every re-check.
     if (reported === undefined && field !== "desiredCount") continue;
     const have = setFieldsOnly(value, reported);
-    if (JSON.stringify(normalised(field, value)) !== JSON.stringify(normalised(field, have))) update[field] = value;
+    if (JSON.stringify(normalised(field, value)) !== JSON.stringify(normalised(field, have))) {
+      update[field] = field === "loadBalancers" ? orientedLoadBalancers(value as LoadBalancer[], service.loadBalancers) : value;
+    }
   }
   const immutable: string[] = [];
   if (obj.spec.launchType && service.launchType && obj.spec.launchType !== service.launchType) immutable.push(`launchType (${service.launchType} in AWS)`);
@@ -198,19 +319,28 @@ export function diffService(obj: EcsService, deps: ServiceDeps, observed: Observ
   const controller = obj.spec.deploymentController?.type;
   if (controller && service.deploymentController?.type && controller !== service.deploymentController.type) immutable.push(`deploymentController (${service.deploymentController.type} in AWS)`);
   const wantForce = obj.spec.forceNewDeployment;
+  const manual = manualStep(obj, observed.release);
   return {
     update,
+    ...(update.taskDefinition !== undefined && service.taskDefinition ? { rollingFrom: service.taskDefinition } : {}),
     immutable,
     tags: tagDiff(fromLowerTagList(service.tags), serviceTags(obj)),
     forceNewDeployment: wantForce !== undefined && wantForce !== observed.forceNewDeployment,
+    ...(manual ? { manual } : {}),
   };
 }
 
+/** What differs, for Events; a revision as people say it ("taskDefinition from web:3 to web:4"), not as an ARN. */
 export function describeDiff(diff: ServiceDiff): string[] {
-  const out = Object.keys(diff.update);
+  const out = Object.keys(diff.update).map((field) =>
+    field === "taskDefinition" && diff.update.taskDefinition
+      ? `taskDefinition ${diff.rollingFrom ? `from ${revisionName(diff.rollingFrom)} ` : ""}to ${revisionName(diff.update.taskDefinition)}`
+      : field,
+  );
   if (diff.forceNewDeployment) out.push("forceNewDeployment");
   const tagKeys = [...Object.keys(diff.tags.set), ...diff.tags.remove];
   if (tagKeys.length > 0) out.push(`tags (${tagKeys.sort().join(", ")})`);
+  if (diff.manual) out.push(`release: ${diff.manual.action === "CONTINUE" ? `continue (${CONTINUE_ANNOTATION})` : `roll back (${ROLLBACK_ANNOTATION})`}`);
   return [...out, ...diff.immutable];
 }
 
@@ -248,8 +378,10 @@ export function serviceStatus(observed: ObservedService | undefined): EcsService
       failedTasks: d.failedTasks ?? 0,
       ...(d.updatedAt ? { updatedAt: new Date(d.updatedAt).toISOString() } : {}),
     })),
-    events: (service.events ?? []).slice(0, EVENTS_KEPT).map((e) => ({ createdAt: e.createdAt ? new Date(e.createdAt).toISOString() : "", message: e.message ?? "" })),
+    serviceEvents: (service.events ?? []).slice(0, EVENTS_KEPT).map((e) => ({ createdAt: e.createdAt ? new Date(e.createdAt).toISOString() : "", message: e.message ?? "" })),
     ...(observed.failedTaskDefinition ? { failedTaskDefinitionArn: observed.failedTaskDefinition } : {}),
+    ...(observed.rolloutDeployment ? { rolloutDeployment: observed.rolloutDeployment } : {}),
     ...(observed.forceNewDeployment !== undefined ? { forceNewDeployment: observed.forceNewDeployment } : {}),
+    ...(observed.release ? { release: observed.release } : {}),
   };
 }

@@ -14,6 +14,8 @@ import { awsCall, isAwsError, unlessAbsent } from "../../aws/errors.js";
 import { ownershipOf, toUpperTagList } from "../../aws/tags.js";
 import type { Driver } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
+import type { Lookup } from "../../runtime/references.js";
+import { listenerRulesShiftedBy } from "../ecsservice/mapping.js";
 import { createRuleInput, desiredActions, desiredConditions, describeDiff, diffRule, KIND, pickRule, ruleReferences, ruleStatus, ruleTags, type ObservedRule, type RuleDeps } from "./mapping.js";
 
 /**
@@ -23,7 +25,22 @@ import { createRuleInput, desiredActions, desiredConditions, describeDiff, diffR
 type Deps = RuleDeps | null;
 
 /** The thin I/O half of ListenerRule: every decision is in mapping.ts. */
-export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client): Driver<ListenerRule, Deps, ObservedRule, typeof ruleReferences> {
+export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client, lookup: Lookup): Driver<ListenerRule, Deps, ObservedRule, typeof ruleReferences> {
+  /**
+   * The EcsServices (from the operator's cache) that name this rule as their production or test
+   * listener rule: by reference in the rule's namespace, or by ARN from anywhere. ECS owns the
+   * rule's forward action while one does.
+   */
+  const shiftedBy = (obj: ListenerRule): string[] =>
+    lookup
+      .list("EcsService")
+      .filter((svc) => {
+        const named = listenerRulesShiftedBy((svc.spec ?? {}));
+        return (svc.metadata.namespace === obj.metadata.namespace && named.names.includes(obj.metadata.name)) || (obj.status?.arn !== undefined && named.arns.includes(obj.status.arn));
+      })
+      .map((svc) => `EcsService ${svc.metadata.namespace}/${svc.metadata.name}`)
+      .sort();
+
   const describeByArn = async (arn: string): Promise<Rule | undefined> => {
     const out = await unlessAbsent("DescribeRules", () => elbv2.send(new DescribeRulesCommand({ RuleArns: [arn] })), "RuleNotFoundException");
     return out?.Rules?.find((r) => r.RuleArn === arn);
@@ -99,7 +116,7 @@ export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client): Driver<
     async observe(obj, deps) {
       const found = await find(obj);
       if (!found) return { exists: false };
-      return { exists: true, ownership: ownershipOf(found.tags, obj.metadata.uid), differences: deps ? describeDiff(diffRule(obj, deps, found)) : [], observed: found };
+      return { exists: true, ownership: ownershipOf(found.tags, obj.metadata.uid), differences: deps ? describeDiff(diffRule(obj, deps, found, shiftedBy(obj).length > 0)) : [], observed: found };
     },
 
     async create(obj, deps) {
@@ -113,10 +130,11 @@ export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client): Driver<
 
     async update(obj, deps, observed) {
       const resolved = requireDeps(deps);
-      const diff = diffRule(obj, resolved, observed);
+      const diff = diffRule(obj, resolved, observed, shiftedBy(obj).length > 0);
       const arn = observed.rule.RuleArn ?? "";
       if (diff.conditions || diff.actions) {
-        await awsCall("ModifyRule", () => elbv2.send(new ModifyRuleCommand({ RuleArn: arn, Conditions: desiredConditions(obj), Actions: desiredActions(obj, resolved) })));
+        // Actions are sent only when they are the spec's to set: ModifyRule keeps those it is not given.
+        await awsCall("ModifyRule", () => elbv2.send(new ModifyRuleCommand({ RuleArn: arn, Conditions: desiredConditions(obj), ...(diff.actions ? { Actions: desiredActions(obj, resolved) } : {}) })));
       }
       if (diff.priority) {
         await priorityTaken(obj, "SetRulePriorities", () => elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: arn, Priority: obj.spec.priority }] })));
@@ -136,11 +154,13 @@ export function listenerRuleDriver(elbv2: ElasticLoadBalancingV2Client): Driver<
       return true;
     },
 
-    status: (_obj, observed) => ruleStatus(observed),
+    status: (obj, observed) => ruleStatus(observed, shiftedBy(obj)),
 
-    readiness(_obj, observed) {
+    readiness(obj, observed) {
       const targets = observed.rule.Actions?.flatMap((a) => a.ForwardConfig?.TargetGroups ?? []).length ?? 0;
-      return { ready: true, reason: "Available", message: `rule at priority ${observed.rule.Priority ?? "?"} forwards to ${targets} target group(s)` };
+      const by = shiftedBy(obj);
+      const owner = by.length > 0 ? `; ECS shifts its forward weights (listener rule of ${by.join(", ")})` : "";
+      return { ready: true, reason: "Available", message: `rule at priority ${observed.rule.Priority ?? "?"} forwards to ${targets} target group(s)${owner}` };
     },
   };
 }

@@ -131,14 +131,27 @@ export interface RuleDiff {
   tags: { set: Record<string, string>; remove: string[] };
 }
 
-export function diffRule(obj: ListenerRule, deps: RuleDeps, observed: ObservedRule): RuleDiff {
+/**
+ * `ecsShifts`: an EcsService names this rule as its production or test listener rule, so ECS owns
+ * the forward action (which target groups, at which weights) and rewrites it at every release; the
+ * rule then owns only its conditions, priority and tags, and never compares or writes its actions
+ * (docs/deployments.md, "What ECS owns"), as the operator never deregisters targets ECS registered.
+ */
+export function diffRule(obj: ListenerRule, deps: RuleDeps, observed: ObservedRule, ecsShifts = false): RuleDiff {
   const { rule } = observed;
   return {
     priority: rule.Priority === String(obj.spec.priority) ? undefined : { from: rule.Priority ?? "", to: obj.spec.priority },
     conditions: JSON.stringify(canonicalConditions(desiredConditions(obj))) !== JSON.stringify(canonicalConditions(rule.Conditions)),
-    actions: JSON.stringify(canonicalActions(desiredActions(obj, deps))) !== JSON.stringify(canonicalActions(rule.Actions)),
+    actions: !ecsShifts && JSON.stringify(canonicalActions(desiredActions(obj, deps))) !== JSON.stringify(canonicalActions(rule.Actions)),
     tags: tagDiff(observed.tags, ruleTags(obj)),
   };
+}
+
+/** The forward weights in AWS, for status: where the traffic goes now. */
+export function forwardWeights(rule: Rule): { targetGroupArn: string; weight: number }[] {
+  const forward = rule.Actions?.find((a) => a.Type === "forward");
+  const groups = forward?.ForwardConfig?.TargetGroups?.length ? forward.ForwardConfig.TargetGroups : forward?.TargetGroupArn ? [{ TargetGroupArn: forward.TargetGroupArn, Weight: 1 }] : [];
+  return groups.map((g) => ({ targetGroupArn: g.TargetGroupArn ?? "", weight: g.Weight ?? 1 }));
 }
 
 export function describeDiff(diff: RuleDiff): string[] {
@@ -171,9 +184,15 @@ export function listenerArnOf(ruleArn: string): string {
   return ruleArn.replace(":listener-rule/", ":listener/").replace(/\/[^/]+$/, "");
 }
 
-export function ruleStatus(observed: ObservedRule | undefined): ListenerRuleStatus {
+export function ruleStatus(observed: ObservedRule | undefined, shiftedBy: readonly string[] = []): ListenerRuleStatus {
   const arn = observed?.rule.RuleArn;
   if (!observed || arn === undefined) return {};
   const priority = Number(observed.rule.Priority);
-  return { arn, ...(Number.isInteger(priority) ? { priority } : {}), listenerArn: listenerArnOf(arn) };
+  return {
+    arn,
+    ...(Number.isInteger(priority) ? { priority } : {}),
+    listenerArn: listenerArnOf(arn),
+    forwardWeights: forwardWeights(observed.rule),
+    ...(shiftedBy.length > 0 ? { forwardActionManagedBy: shiftedBy.join(", ") } : {}),
+  };
 }

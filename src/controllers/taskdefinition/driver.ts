@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import type { TaskDefinitionObject } from "../../api/taskdefinition.js";
 import { chunks } from "../../aws/chunks.js";
-import { awsCall } from "../../aws/errors.js";
+import { awsCall, isAwsError } from "../../aws/errors.js";
 import { SharedListing } from "../../aws/shared-listing.js";
 import { ecsTags } from "../../aws/ecs.js";
 import { fromLowerTagList, ownershipOf, tagDiff } from "../../aws/tags.js";
@@ -246,7 +246,8 @@ export function taskDefinitionDriver(ecs: ECSClient, lookup: Lookup, settings: D
       // hold the object's deletion, which only the deregistration decides.
       for (const batch of chunks(going.map((r) => r.arn), DELETE_BATCH)) {
         await awsCall("DeleteTaskDefinitions", () => ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: batch }))).catch((err: unknown) => {
-          if (!(err instanceof ReconcileError) || err.errorClass !== "terminal") throw err;
+          const refused = err instanceof ReconcileError && err.errorClass === "terminal";
+          if (!refused && !isAwsError(err, "AccessDeniedException", "AccessDenied")) throw err;
         });
       }
       // A revision a service still runs stays until the service moves off it or goes.
