@@ -95,7 +95,7 @@ function awsRates(s: string): Record<string, Rate> {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("a JSON object of API classes");
   for (const [apiClass, rate] of Object.entries(parsed as Record<string, unknown>)) {
     const r = rate as Partial<Rate> | null;
-    const ok = /^[a-z]+:[a-z-]+$/.test(apiClass) && typeof r === "object" && r !== null && typeof r.ratePerSecond === "number" && r.ratePerSecond > 0 && Number.isInteger(r.burst) && (r.burst ?? 0) >= 1;
+    const ok = /^[a-z]+(-[a-z]+)*:[a-z-]+$/.test(apiClass) && typeof r === "object" && r !== null && typeof r.ratePerSecond === "number" && r.ratePerSecond > 0 && Number.isInteger(r.burst) && (r.burst ?? 0) >= 1;
     if (!ok) throw new Error(`a JSON object of "service:class": {"ratePerSecond": >0, "burst": integer >=1} (at ${JSON.stringify(apiClass)})`);
   }
   return ratesFrom(s);

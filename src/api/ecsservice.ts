@@ -1,5 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
+import { autoScalingSpec, autoScalingStatus } from "./ecsservice-autoscaling.js";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { kindName } from "./names.js";
 import { AnyObject, Bool, Int, List, Num, Obj, Optional, Str, StringEnum } from "./schema.js";
@@ -11,15 +12,44 @@ const nameRef = (what: string) => Obj({ name: Str(`The name of the ${what} in th
 const capacityProviderStrategy = List(
   Obj(
     {
-      capacityProvider: Str("The capacity provider, e.g. FARGATE or FARGATE_SPOT."),
+      capacityProvider: Optional(Str("The capacity provider by its AWS name, e.g. FARGATE or FARGATE_SPOT, or an EC2 one not managed here; exclusive with capacityProviderRef.", { minLength: 1, maxLength: 255 })),
+      capacityProviderRef: Optional(
+        Obj({ name: Str("The name of the CapacityProvider in the same namespace.", { minLength: 1, maxLength: 253 }) }, "A CapacityProvider in the same namespace, by name; exclusive with capacityProvider. The service waits for it to be Ready."),
+      ),
       weight: Optional(Int("Relative share of tasks placed with this provider.", { minimum: 0, maximum: 1000 })),
       base: Optional(Int("Minimum number of tasks on this provider.", { minimum: 0, maximum: 100000 })),
     },
     "One entry of a capacity provider strategy.",
+    { validations: [{ rule: "has(self.capacityProvider) != has(self.capacityProviderRef)", message: "set exactly one of capacityProvider and capacityProviderRef" }] },
   ),
-  "Where tasks run, by capacity provider; exclusive with launchType.",
-  { maxItems: 20 },
+  "Where tasks run, by capacity provider; exclusive with launchType. Every provider must be one of the cluster's. Changing it starts a new deployment (ECS moves tasks only on one).",
+  {
+    maxItems: 6,
+    validations: [
+      { rule: "self.filter(s, has(s.base) && s.base > 0).size() <= 1", message: "only one capacity provider in a strategy can have a base" },
+      {
+        // ECS: a strategy holds Fargate providers or Auto Scaling group providers, never both.
+        rule: "self.all(s, has(s.capacityProvider) && s.capacityProvider in ['FARGATE', 'FARGATE_SPOT']) || !self.exists(s, has(s.capacityProvider) && s.capacityProvider in ['FARGATE', 'FARGATE_SPOT'])",
+        message: "a capacity provider strategy holds Fargate providers (FARGATE, FARGATE_SPOT) or EC2 ones (capacityProviderRef or another name), not both",
+      },
+    ],
+  },
 );
+
+/** ECS's placement strategy fields: binpack packs on cpu or memory; spread spreads over instances or an attribute; random takes none. */
+const placementStrategyRules = [
+  {
+    rule: "self.type != 'binpack' || (has(self.field) && self.field in ['cpu', 'memory'])",
+    messageExpression: "'binpack packs on cpu or memory, got ' + (has(self.field) ? self.field : 'no field')",
+    fieldPath: ".field",
+  },
+  {
+    rule: "self.type != 'spread' || (has(self.field) && (self.field in ['instanceId', 'host'] || self.field.startsWith('attribute:')))",
+    messageExpression: "'spread spreads over instanceId (or host) or an attribute such as attribute:ecs.availability-zone, got ' + (has(self.field) ? self.field : 'no field')",
+    fieldPath: ".field",
+  },
+  { rule: "self.type != 'random' || !has(self.field)", messageExpression: "'random takes no field, got ' + self.field", fieldPath: ".field" },
+];
 
 /**
  * Deployment strategies and what goes with them, as the ECS API reference states them
@@ -94,7 +124,10 @@ const spec = specSchema(
       }),
     ),
     desiredCount: Optional(
-      Int("How many tasks to keep running. Omitted: the service is created with 1 and the operator never changes the count again (Application Auto Scaling owns it).", { minimum: 0, maximum: 100000 }),
+      Int(
+        "How many tasks to keep running. Omitted: the service is created with 1 and the operator never changes the count again (Application Auto Scaling owns it). With autoScaling: only the count the service is created with (default minCapacity, at least 1), within minCapacity..maxCapacity; never applied afterwards.",
+        { minimum: 0, maximum: 100000 },
+      ),
     ),
     launchType: Optional(StringEnum(["FARGATE", "EC2", "EXTERNAL"] as const, "Where tasks run; exclusive with capacityProviderStrategy. Immutable.", { validations: immutable("launchType") })),
     capacityProviderStrategy: Optional(capacityProviderStrategy),
@@ -248,9 +281,10 @@ const spec = specSchema(
         Obj(
           {
             type: StringEnum(["random", "spread", "binpack"] as const, "The placement strategy."),
-            field: Optional(Str("What to spread or binpack on, e.g. attribute:ecs.availability-zone, instanceId, memory, cpu.")),
+            field: Optional(Str("What to spread or binpack on, e.g. attribute:ecs.availability-zone, instanceId, memory, cpu.", { maxLength: 255 })),
           },
-          "A placement strategy (EC2 launch type).",
+          "A placement strategy (EC2 launch type). Several are applied in order: spread on attribute:ecs.availability-zone then instanceId balances zones, then instances within each.",
+          { validations: placementStrategyRules },
         ),
         "How tasks are placed on instances.",
         { maxItems: 5 },
@@ -261,10 +295,25 @@ const spec = specSchema(
         Obj(
           {
             type: StringEnum(["distinctInstance", "memberOf"] as const, "The constraint."),
-            expression: Optional(Str("A cluster query language expression, for memberOf.")),
+            expression: Optional(
+              Str("A cluster query language expression, for memberOf, e.g. attribute:ecs.instance-type =~ t3.* or attribute:ecs.availability-zone in [us-east-1a, us-east-1b]. ECS parses it; one it refuses is a Synced=False InvalidSpec condition with its message.", {
+                maxLength: 2000,
+              }),
+            ),
           },
           "A placement constraint (EC2 launch type).",
-          { validations: [{ rule: "self.type != 'memberOf' || has(self.expression)", message: "memberOf needs an expression, e.g. attribute:ecs.instance-type =~ t3.*", fieldPath: ".expression", reason: "FieldValueRequired" }] },
+          {
+            validations: [
+              { rule: "self.type != 'memberOf' || has(self.expression)", message: "memberOf needs an expression, e.g. attribute:ecs.instance-type =~ t3.*", fieldPath: ".expression", reason: "FieldValueRequired" },
+              { rule: "self.type != 'distinctInstance' || !has(self.expression)", messageExpression: "'distinctInstance takes no expression (it places each task on a different instance), got ' + self.expression", fieldPath: ".expression" },
+              {
+                // The cluster query language compares an attribute (or a task group) with values.
+                rule: "!has(self.expression) || self.expression.matches('^[ ]*(not[ ]*[(]|[(])*[ ]*(attribute:|task:group|agentConnected|agentVersion|ec2InstanceId|registeredAt|runningTasksCount)')",
+                messageExpression: "'a memberOf expression starts with what it compares (attribute:<name>, task:group, ec2InstanceId, ...), got ' + self.expression",
+                fieldPath: ".expression",
+              },
+            ],
+          },
         ),
         "Rules for where tasks may be placed.",
         { maxItems: 10 },
@@ -275,6 +324,7 @@ const spec = specSchema(
     enableECSManagedTags: Optional(Bool("Let ECS tag the tasks with the cluster and service names.")),
     propagateTags: Optional(StringEnum(["TASK_DEFINITION", "SERVICE", "NONE"] as const, "Copy tags to tasks from the task definition or the service.")),
     forceNewDeployment: Optional(Str("Change this value (any string, e.g. a timestamp) to start a new deployment with the same task definition.")),
+    autoScaling: Optional(autoScalingSpec),
   },
   "The desired ECS service: the CreateService/UpdateService input, in AWS's field names.",
   {
@@ -288,7 +338,7 @@ const spec = specSchema(
       },
       {
         // On the FARGATE or FARGATE_SPOT capacity providers as much as with launchType FARGATE.
-        rule: "has(self.networkConfiguration) || !((has(self.launchType) && self.launchType == 'FARGATE') || (has(self.capacityProviderStrategy) && self.capacityProviderStrategy.exists(s, s.capacityProvider in ['FARGATE', 'FARGATE_SPOT'])))",
+        rule: "has(self.networkConfiguration) || !((has(self.launchType) && self.launchType == 'FARGATE') || (has(self.capacityProviderStrategy) && self.capacityProviderStrategy.exists(s, has(s.capacityProvider) && s.capacityProvider in ['FARGATE', 'FARGATE_SPOT'])))",
         message: "Fargate tasks use awsvpc networking: networkConfiguration.awsvpcConfiguration is required",
         fieldPath: ".networkConfiguration",
         reason: "FieldValueRequired",
@@ -299,8 +349,26 @@ const spec = specSchema(
         fieldPath: ".desiredCount",
       },
       {
+        // ECS: "Specifying a capacity provider strategy is not supported when you create a service
+        // using the DAEMON scheduling strategy" (nor the cluster's default one: launchType EC2 avoids it).
+        rule: "!has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON' || !has(self.capacityProviderStrategy)",
+        message: "a DAEMON service takes no capacityProviderStrategy (ECS refuses one for daemons): set launchType EC2 instead",
+        fieldPath: ".capacityProviderStrategy",
+      },
+      {
         rule: "!has(self.launchType) || self.launchType != 'FARGATE' || (!has(self.placementStrategy) && !has(self.placementConstraints))",
         message: "placement strategies and constraints apply to the EC2 launch type only, not FARGATE: remove placementStrategy and placementConstraints",
+      },
+      {
+        rule: "!has(self.autoScaling) || !has(self.desiredCount) || (self.desiredCount >= self.autoScaling.minCapacity && self.desiredCount <= self.autoScaling.maxCapacity)",
+        messageExpression:
+          "'with autoScaling, desiredCount is only the count the service starts with and must lie within minCapacity..maxCapacity: got %d, not in %d..%d'.format([self.desiredCount, self.autoScaling.minCapacity, self.autoScaling.maxCapacity])",
+        fieldPath: ".desiredCount",
+      },
+      {
+        rule: "!has(self.autoScaling) || !has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON'",
+        message: "a DAEMON service runs one task on each container instance and has no count to scale: remove autoScaling or the DAEMON strategy",
+        fieldPath: ".autoScaling",
       },
       {
         // Required resources for ECS blue/green deployments (developer guide): behind a load
@@ -379,6 +447,7 @@ const status = statusSchema(
       ),
     ),
     forceNewDeployment: Optional(Str("The forceNewDeployment value last acted upon.")),
+    autoScaling: Optional(autoScalingStatus),
     release: Optional(release),
   },
   "What the operator observed in AWS.",
@@ -397,6 +466,7 @@ export const ecsServiceKind: KindDefinition<typeof spec, typeof status> = {
       { name: "Desired", type: "integer", jsonPath: ".status.desiredCount", description: "Desired tasks." },
       { name: "TaskDef-Rev", type: "integer", jsonPath: ".status.taskDefinitionRevision", description: "Revision of the task definition in use." },
       { name: "Rollout", type: "string", jsonPath: ".status.rolloutState", description: "The PRIMARY deployment's rollout state." },
+      { name: "Scaling", type: "string", jsonPath: ".status.autoScaling.range", description: "minCapacity-maxCapacity in force, where Application Auto Scaling is on." },
       { name: "Stage", type: "string", jsonPath: ".status.release.stage", description: "The lifecycle stage of a BLUE_GREEN, CANARY or LINEAR release." },
     ], "Exists, matches the spec, and its rollout completed.",
   ),

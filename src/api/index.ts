@@ -1,4 +1,5 @@
 import { awsAccountKind } from "./awsaccount.js";
+import { capacityProviderKind } from "./capacityprovider.js";
 import { cloudMapNamespaceKind } from "./cloudmapnamespace.js";
 import { cloudMapServiceKind } from "./cloudmapservice.js";
 import type { KindDefinition } from "./common.js";
@@ -12,6 +13,8 @@ import { taskDefinitionKind } from "./taskdefinition.js";
 
 /** Every kind the operator serves; the CRD generator and the controller registry read this list. */
 export const kinds: KindDefinition[] = [
+  // Before EcsCluster, which lists it (a Managed Instances provider names its cluster in turn).
+  capacityProviderKind,
   ecsClusterKind,
   taskDefinitionKind,
   targetGroupKind,

@@ -16,6 +16,8 @@ export interface KindName {
 
 /** The managed kinds, in dependency order; src/api/index.ts lists their definitions in this order. */
 export const MANAGED_KINDS = [
+  // Before EcsCluster, which lists it (a Managed Instances provider names its cluster in turn).
+  { kind: "CapacityProvider", plural: "capacityproviders" },
   { kind: "EcsCluster", plural: "ecsclusters" },
   { kind: "TaskDefinition", plural: "taskdefinitions" },
   { kind: "TargetGroup", plural: "targetgroups" },

@@ -1,9 +1,10 @@
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { ServiceDiscoveryClient } from "@aws-sdk/client-servicediscovery";
 import { STSClient } from "@aws-sdk/client-sts";
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Client, MetadataBearer } from "@smithy/types";
 import { currentSignal } from "../runtime/cancellation.js";
 
 export interface AwsClientConfig {
@@ -25,18 +26,22 @@ export interface AwsClients {
   elbv2: ElasticLoadBalancingV2Client;
   serviceDiscovery: ServiceDiscoveryClient;
   scheduler: SchedulerClient;
+  applicationAutoScaling: ApplicationAutoScalingClient;
 }
 
 /**
  * Each client with the AWS service name its calls are counted and rate-limited under (the IAM
  * prefix, e.g. "elasticloadbalancing"). A new client is added here and in AwsClients only.
  */
-export function serviceClients(clients: AwsClients): [service: string, client: AwsClients[keyof AwsClients]][] {
+export function serviceClients(clients: AwsClients): [service: string, client: Client<object, MetadataBearer, unknown>][] {
   return [
     ["ecs", clients.ecs],
     ["elasticloadbalancing", clients.elbv2],
     ["servicediscovery", clients.serviceDiscovery],
     ["scheduler", clients.scheduler],
+    // Its middleware stack is typed for its own inputs, every one of which has a required field,
+    // so it does not pass for a client of any input; the stack is the same.
+    ["application-autoscaling", clients.applicationAutoScaling as unknown as Client<object, MetadataBearer, unknown>],
   ];
 }
 
@@ -88,5 +93,6 @@ export function createAwsClients(config: AwsClientConfig): AwsClients {
     // endpoint such as moto cannot answer on those names.
     serviceDiscovery: followCancellation(new ServiceDiscoveryClient({ ...common, ...(config.endpoint ? { disableHostPrefix: true } : {}) })),
     scheduler: followCancellation(new SchedulerClient(common)),
+    applicationAutoScaling: followCancellation(new ApplicationAutoScalingClient(common)),
   };
 }

@@ -40,6 +40,12 @@ const TRANSIENT_CLIENT_FAULTS = new Set([
   "DuplicateTargetGroupNameException",
   "RequestTimeout",
   "RequestTimeoutException",
+  // Application Auto Scaling's: another change to the scalable target under way; a target or
+  // policy not (yet, or no longer) there after a concurrent change; AWS failing to read the ECS
+  // service on its side (e.g. while its service-linked role is being created).
+  "ConcurrentUpdateException",
+  "ObjectNotFoundException",
+  "FailedResourceAccessException",
   // Credentials, not input: a session renewed (or a permission granted by an administrator, or a
   // role's trust fixed) makes the same call succeed, so these are retried with backoff.
   "ExpiredToken",

@@ -39,12 +39,22 @@ export const AWS_API_RATES: Record<string, Rate> = {
   // RunTask, StopTask, DescribeTasks, ListTasks (EcsTask, EcsSchedule): below the ECS page's task rates.
   "ecs:task-read": { ratePerSecond: 20, burst: 50 },
   "ecs:task-modify": { ratePerSecond: 5, burst: 20 },
+  // ListContainerInstances and DescribeContainerInstances (a cluster's instances by status): the
+  // ECS page's container instance read rate. Capacity provider operations are cluster operations there.
+  "ecs:container-instance-read": { ratePerSecond: 20, burst: 50 },
   // EventBridge Scheduler publishes 250 to 5,000 requests per second per schedule operation and 10
   // per schedule-group operation (https://docs.aws.amazon.com/scheduler/latest/UserGuide/scheduler-quotas.html).
   "scheduler:read": { ratePerSecond: 50, burst: 100 },
   "scheduler:modify": { ratePerSecond: 50, burst: 100 },
   "scheduler:group-read": { ratePerSecond: 5, burst: 10 },
   "scheduler:group-modify": { ratePerSecond: 5, burst: 10 },
+  // Application Auto Scaling publishes no per-action rates
+  // (https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-limits.html
+  // lists resource quotas only): conservative values, as for ELBv2. Scaling activities are read per
+  // service, so they have a smaller bucket of their own that cannot starve the reads of drift.
+  "application-autoscaling:read": { ratePerSecond: 10, burst: 20 },
+  "application-autoscaling:modify": { ratePerSecond: 5, burst: 10 },
+  "application-autoscaling:activity-read": { ratePerSecond: 2, burst: 5 },
 };
 
 const READ = /^(Describe|List|Get)/;
@@ -53,10 +63,12 @@ const READ = /^(Describe|List|Get)/;
 export function apiClassOf(service: string, operation: string): string {
   const mode = READ.test(operation) ? "read" : "modify";
   if (service === "scheduler" && /ScheduleGroup/.test(operation)) return `scheduler:group-${mode}`;
+  if (service === "application-autoscaling" && operation === "DescribeScalingActivities") return "application-autoscaling:activity-read";
   if (service !== "ecs") return `${service}:${mode}`;
   // Before the others: "UntagResource" would otherwise look like nothing, "TagResource" on a
   // service like a service write.
   if (/^(Tag|Untag|ListTagsFor)Resource$/.test(operation)) return `ecs:tag-${mode}`;
+  if (/ContainerInstance/.test(operation)) return `ecs:container-instance-${mode}`;
   if (/Cluster|CapacityProvider/.test(operation)) return `ecs:cluster-${mode}`;
   if (/TaskDefinition/.test(operation)) return `ecs:taskdefinition-${mode}`;
   if (/ServiceDeployment/.test(operation)) return `ecs:servicedeployment-${mode}`;

@@ -16,6 +16,27 @@ export interface ServiceLinks {
 /** ECS takes at most this many target groups per service. */
 const MAX_LOAD_BALANCERS = 5;
 
+/**
+ * Docker's ECS integration's x-aws-autoscaling as spec.autoScaling: min and max are the scalable
+ * target's limits (min defaults to 0, as there); cpu and memory are target tracking policies on the
+ * service's average utilisation, in percent. Undefined without max, which Docker refuses.
+ */
+export function autoScalingOf(x: AutoscalingExtension, warn: (message: string) => void): NonNullable<EcsServiceSpec["autoScaling"]> | undefined {
+  if (x.max === undefined) {
+    warn("Docker's ECS integration refuses x-aws-autoscaling without max; converted without autoScaling");
+    return undefined;
+  }
+  const minCapacity = Math.min(x.min ?? 0, x.max);
+  if ((x.min ?? 0) > x.max) warn(`min (${String(x.min ?? 0)}) is above max (${String(x.max)}); minCapacity is ${String(x.max)}`);
+  const targetTracking: NonNullable<NonNullable<EcsServiceSpec["autoScaling"]>["targetTracking"]> = [];
+  if (x.cpu !== undefined) targetTracking.push({ policyName: "cpu", targetValue: x.cpu, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" } });
+  if (x.memory !== undefined) targetTracking.push({ policyName: "memory", targetValue: x.memory, predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageMemoryUtilization" } });
+  if (x.cpu !== undefined && x.memory !== undefined) {
+    warn("Docker's ECS integration refuses both cpu and memory; converted to two target tracking policies (scale out when either is above its target, in only when both are below)");
+  }
+  return { minCapacity, maxCapacity: x.max, ...(targetTracking.length > 0 ? { targetTracking } : {}) };
+}
+
 /** The ECS service that keeps a Compose service's task running. */
 export function ecsService(ctx: MappingContext, name: string, svc: ComposeService, sidecars: string[], links: ServiceLinks): EcsServiceSpec {
   const s = ctx.settings;
@@ -34,11 +55,21 @@ export function ecsService(ctx: MappingContext, name: string, svc: ComposeServic
   if (global && fargate) ctx.warnings.field(at("deploy", "mode"), "Fargate has no instances to run one task per instance on; converted as one replica");
   if (global && !fargate) {
     spec.schedulingStrategy = "DAEMON";
-  } else if (autoscaling !== undefined) {
-    ctx.warnings.field(at("x-aws-autoscaling"), "desiredCount is left out so that Application Auto Scaling owns it; ecs-operator does not create the scaling target and policy: register them for the service");
   } else {
     if (svc.scale !== undefined && svc.deploy?.replicas !== undefined && svc.scale !== svc.deploy.replicas) ctx.warnings.field(at("scale"), `scale and deploy.replicas differ; using deploy.replicas (${String(svc.deploy.replicas)})`);
-    spec.desiredCount = svc.deploy?.replicas ?? svc.scale ?? 1;
+    const replicas = svc.deploy?.replicas ?? svc.scale;
+    const warnScaling = (message: string): void => {
+      ctx.warnings.field(at("x-aws-autoscaling"), message);
+    };
+    const scaling = autoscaling !== undefined ? autoScalingOf(autoscaling, warnScaling) : undefined;
+    if (scaling === undefined) {
+      spec.desiredCount = replicas ?? 1;
+    } else {
+      spec.autoScaling = scaling;
+      // With autoScaling, desiredCount is only the count the service starts with, within min..max.
+      if (replicas !== undefined && replicas >= scaling.minCapacity && replicas <= scaling.maxCapacity) spec.desiredCount = replicas;
+      else if (replicas !== undefined) ctx.warnings.field(at(svc.deploy?.replicas !== undefined ? "deploy" : "scale"), `${String(replicas)} replicas is outside x-aws-autoscaling's ${String(scaling.minCapacity)}..${String(scaling.maxCapacity)}; the service starts with minCapacity tasks`);
+    }
   }
   for (const sidecar of sidecars) {
     const sc = ctx.project.file.services[sidecar];

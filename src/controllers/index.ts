@@ -2,6 +2,7 @@ import type { Static, TObject } from "@sinclair/typebox";
 import type { AwsClients } from "../aws/clients.js";
 import type { CustomObject, KindDefinition } from "../api/common.js";
 // The definitions as types only: their TypeBox schemas stay out of the operator's process.
+import type { capacityProviderKind } from "../api/capacityprovider.js";
 import type { cloudMapNamespaceKind } from "../api/cloudmapnamespace.js";
 import type { cloudMapServiceKind } from "../api/cloudmapservice.js";
 import type { ecsClusterKind } from "../api/ecscluster.js";
@@ -28,6 +29,9 @@ import { ecsTaskDriver } from "./ecstask/driver.js";
 import { taskReferences } from "./ecstask/mapping.js";
 import { ecsScheduleDriver } from "./ecsschedule/driver.js";
 import { scheduleReferences } from "./ecsschedule/mapping.js";
+import { capacityProviderDriver } from "./capacityprovider/driver.js";
+import { capacityProviderReferences } from "./capacityprovider/mapping.js";
+import { clusterReferences } from "./ecscluster/mapping.js";
 
 /** Operator settings a driver may tune itself by. */
 export interface DriverSettings {
@@ -81,7 +85,7 @@ function register<D extends KindDefinition, Deps, Observed, R extends ReferenceF
 }
 
 const byKind: Record<string, KindRegistration> = {
-  EcsCluster: register(ref<typeof ecsClusterKind>("EcsCluster"), UNREFERENCED.references, ({ clients }) => ecsClusterDriver(clients.ecs), {
+  EcsCluster: register(ref<typeof ecsClusterKind>("EcsCluster"), clusterReferences, ({ clients, lookup }) => ecsClusterDriver(clients.ecs, lookup), {
     summarisesReferrers: { statusFields: ["arn", "runningCount", "pendingCount"] },
   }),
   TaskDefinition: register(ref<typeof taskDefinitionKind>("TaskDefinition"), UNREFERENCED.references, ({ clients, lookup, settings }) => taskDefinitionDriver(clients.ecs, lookup, settings)),
@@ -89,9 +93,10 @@ const byKind: Record<string, KindRegistration> = {
   ListenerRule: register(ref<typeof listenerRuleKind>("ListenerRule"), ruleReferences, ({ clients, lookup }) => listenerRuleDriver(clients.elbv2, lookup)),
   CloudMapNamespace: register(ref<typeof cloudMapNamespaceKind>("CloudMapNamespace"), UNREFERENCED.references, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
   CloudMapService: register(ref<typeof cloudMapServiceKind>("CloudMapService"), cloudMapServiceReferences, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
-  EcsService: register(ref<typeof ecsServiceKind>("EcsService"), serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, lookup, settings)),
+  EcsService: register(ref<typeof ecsServiceKind>("EcsService"), serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, { aas: clients.applicationAutoScaling, elbv2: clients.elbv2 }, lookup, settings)),
   EcsTask: register(ref<typeof ecsTaskKind>("EcsTask"), taskReferences, ({ clients, settings }) => ecsTaskDriver(clients.ecs, settings)),
   EcsSchedule: register(ref<typeof ecsScheduleKind>("EcsSchedule"), scheduleReferences, ({ clients, settings }) => ecsScheduleDriver(clients.scheduler, clients.ecs, settings)),
+  CapacityProvider: register(ref<typeof capacityProviderKind>("CapacityProvider"), capacityProviderReferences, ({ clients }) => capacityProviderDriver(clients.ecs)),
 };
 
 /**

@@ -253,6 +253,18 @@ export class AwsProxyControl {
     return (await this.call("GET", "/ecs/history", accountId, undefined, { cluster, service, region })).json() as Promise<EcsServiceState[]>;
   }
 
+  /**
+   * A scaling as Application Auto Scaling makes one when a policy or scheduled action fires: the
+   * service's desiredCount set within its scalable target's limits (not through the proxy, so no
+   * caller's UpdateService is counted), tasks following, and a Successful activity recorded.
+   * Answers the count set.
+   */
+  async autoscale(accountId: string, resourceId: string, desiredCount: number, options: { cause?: string; region?: string } = {}): Promise<number> {
+    const body = { resourceId, desiredCount, ...(options.cause !== undefined ? { cause: options.cause } : {}) };
+    const answer = (await (await this.call("POST", "/ecs/autoscale", accountId, body, options.region !== undefined ? { region: options.region } : {})).json()) as { desiredCount: number };
+    return answer.desiredCount;
+  }
+
   /** Failures inside the ECS layer since moto started (empty when all is well). */
   async ecsErrors(): Promise<string[]> {
     return (await this.call("GET", "/ecs/errors")).json() as Promise<string[]>;

@@ -94,3 +94,35 @@ export async function cloudWatchAlarm(stack: StackInfo, accountId: string, name:
   });
   if (!res.ok) throw new Error(`CloudWatch ${body.get("Action") ?? ""} failed in moto account ${accountId}: ${await res.text()}`);
 }
+
+/** One query-protocol call to a service of moto, signed for that service, bypassing the counting proxy (test set-up). */
+async function motoQuery(stack: StackInfo, accountId: string, service: string, body: string): Promise<string> {
+  const res = await fetch(stack.motoUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-moto-account-id": accountId,
+      authorization: `AWS4-HMAC-SHA256 Credential=${accountId}/20250101/${stack.region}/${service}/aws4_request, SignedHeaders=host, Signature=x`,
+    },
+    body,
+  });
+  return res.text();
+}
+
+/**
+ * An EC2 Auto Scaling group in moto with `size` running instances across two availability zones,
+ * made through Auto Scaling's query API as test set-up (the project has no Auto Scaling client:
+ * the operator never calls it). Returns the group's ARN, what a capacity provider names, and its
+ * instances, which the test registers as container instances as their ECS agent would.
+ */
+export async function autoScalingGroup(stack: StackInfo, accountId: string, name: string, size: number): Promise<{ arn: string; instanceIds: string[] }> {
+  const q = (body: string) => motoQuery(stack, accountId, "autoscaling", `${body}&Version=2011-01-01`);
+  await q(`Action=CreateLaunchConfiguration&LaunchConfigurationName=${name}&ImageId=ami-12c6146b&InstanceType=m5.xlarge`);
+  const zones = [`${stack.region}a`, `${stack.region}b`].map((z, i) => `AvailabilityZones.member.${String(i + 1)}=${z}`).join("&");
+  await q(`Action=CreateAutoScalingGroup&AutoScalingGroupName=${name}&LaunchConfigurationName=${name}&MinSize=${String(size)}&MaxSize=${String(size)}&DesiredCapacity=${String(size)}&${zones}`);
+  const xml = await q(`Action=DescribeAutoScalingGroups&AutoScalingGroupNames.member.1=${name}`);
+  const arn = /<AutoScalingGroupARN>([^<]+)<\/AutoScalingGroupARN>/.exec(xml)?.[1];
+  const instanceIds = [...xml.matchAll(/<InstanceId>([^<]+)<\/InstanceId>/g)].flatMap((m) => (m[1] === undefined ? [] : [m[1]]));
+  if (arn === undefined || instanceIds.length !== size) throw new Error(`CreateAutoScalingGroup in moto account ${accountId} failed: ${xml.slice(0, 300)}`);
+  return { arn, instanceIds };
+}

@@ -52,7 +52,7 @@ describe("EcsService against kube-apiserver and moto", () => {
     expect(fromLowerTagList(service?.tags)).toMatchObject({ "ecs-operator.dev/uid": obj.metadata.uid });
     expect(obj.status).toMatchObject({ taskDefinitionArn: first, taskDefinitionRevision: 1, runningCount: 1, desiredCount: 1, rolloutState: "COMPLETED" });
     const table = kubectl(stack, ["get", "ecssvc", "-n", env.namespace]);
-    expect(table).toMatch(/NAME\s+READY\s+REASON\s+RUNNING\s+DESIRED\s+TASKDEF-REV\s+ROLLOUT\s+STAGE\s+AGE/);
+    expect(table).toMatch(/NAME\s+READY\s+REASON\s+RUNNING\s+DESIRED\s+TASKDEF-REV\s+ROLLOUT\s+SCALING\s+STAGE\s+AGE/);
     expect(table).toMatch(/web\s+True\s+Available\s+1\s+1\s+1\s+COMPLETED/);
     // ECS's own events are status.serviceEvents: describe prints one "Events:" block, the Kubernetes Events.
     expect(obj.status).toHaveProperty("serviceEvents");

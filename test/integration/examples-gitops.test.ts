@@ -1,3 +1,4 @@
+import { DescribeScalableTargetsCommand } from "@aws-sdk/client-application-auto-scaling";
 import { DescribeClustersCommand, ListClustersCommand, ListServicesCommand, ListTaskDefinitionsCommand } from "@aws-sdk/client-ecs";
 import { DescribeRulesCommand, DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ListNamespacesCommand, ListServicesCommand as ListCloudMapServicesCommand } from "@aws-sdk/client-servicediscovery";
@@ -41,6 +42,7 @@ describe("the examples, as make demo and Argo CD use them", () => {
       rules: ((await aws.elbv2.send(new DescribeRulesCommand({ ListenerArn: demo.listenerArn }))).Rules ?? []).filter((r) => r.IsDefault !== true).length,
       namespaces: ((await aws.serviceDiscovery.send(new ListNamespacesCommand({}))).Namespaces ?? []).length,
       cloudMapServices: ((await aws.serviceDiscovery.send(new ListCloudMapServicesCommand({}))).Services ?? []).length,
+      scalableTargets: ((await aws.applicationAutoScaling.send(new DescribeScalableTargetsCommand({ ServiceNamespace: "ecs" }))).ScalableTargets ?? []).length,
     };
   }
 
@@ -105,7 +107,7 @@ describe("the examples, as make demo and Argo CD use them", () => {
     expect(Object.values(await inventory()).every((n) => n > 0)).toBe(true);
     kubectl(stack, ["delete", "-f", "-", "--wait=true", "--timeout=90s"], demo.applied);
     expect(kubectl(stack, ["get", "ecs", "-n", namespace, "-o", "name"]).trim()).toBe("");
-    expect(await inventory()).toEqual({ clusters: 0, services: 0, taskDefinitions: 0, targetGroups: 0, rules: 0, namespaces: 0, cloudMapServices: 0 });
+    expect(await inventory()).toEqual({ clusters: 0, services: 0, taskDefinitions: 0, targetGroups: 0, rules: 0, namespaces: 0, cloudMapServices: 0, scalableTargets: 0 });
     const warnings = kubectl(stack, ["get", "events", "-n", namespace, "--field-selector", "type=Warning", "-o", "jsonpath={range .items[*]}{.reason}: {.message}{\"\\n\"}{end}"]);
     expect(warnings.trim()).toBe("");
   }, 120_000);

@@ -158,3 +158,26 @@ def test_the_same_inputs_give_the_same_sequence(world: World) -> None:
         runs.append(normalised(world.history(name)).replace(name, "app"))
     assert runs[0] == runs[1]
     assert "FAILED" in runs[0] and "COMPLETED" in runs[0]
+
+
+def test_a_changed_capacity_provider_strategy_deploys_only_when_forced(world: World) -> None:
+    # As ECS: UpdateService changes the strategy without moving a task; forceNewDeployment moves them.
+    world.container_instance()
+    td = world.task_definition("app", awsvpc=False, memory=256)
+    world.ecs.put_cluster_capacity_providers(cluster=world.cluster, capacityProviders=[], defaultCapacityProviderStrategy=[])
+    world.ecs.create_service(cluster=world.cluster, serviceName="app", taskDefinition=td, desiredCount=2, capacityProviderStrategy=[{"capacityProvider": "asg", "weight": 1}])
+    world.until("steady", lambda: world.service("app")["deployments"][0]["rolloutState"] == "COMPLETED")
+    first = world.service("app")["deployments"][0]["id"]
+    # Reported as ECS reports it (moto's CreateService drops it), with the defaults filled.
+    assert world.service("app")["capacityProviderStrategy"] == [{"capacityProvider": "asg", "weight": 1, "base": 0}]
+    assert world.service("app")["deployments"][0]["capacityProviderStrategy"] == [{"capacityProvider": "asg", "weight": 1, "base": 0}]
+
+    world.ecs.update_service(cluster=world.cluster, service="app", capacityProviderStrategy=[{"capacityProvider": "asg", "weight": 2, "base": 1}])
+    world.tick(5)
+    assert [d["id"] for d in world.service("app")["deployments"]] == [first]
+
+    world.ecs.update_service(cluster=world.cluster, service="app", capacityProviderStrategy=[{"capacityProvider": "asg", "weight": 2, "base": 1}], forceNewDeployment=True)
+    deployments = world.service("app")["deployments"]
+    assert deployments[0]["id"] != first and deployments[0]["capacityProviderStrategy"] == [{"capacityProvider": "asg", "weight": 2, "base": 1}]
+    world.until("rolled", lambda: len(world.service("app")["deployments"]) == 1 and world.service("app")["deployments"][0]["rolloutState"] == "COMPLETED")
+    assert len(world.tasks("app")) == 2

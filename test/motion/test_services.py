@@ -128,3 +128,53 @@ def test_force_new_deployment_and_network_changes_deploy_desired_count_does_not(
     world.until("completed", lambda: len(world.service("web")["deployments"]) == 1)
     world.ecs.update_service(cluster=world.cluster, service="web", networkConfiguration={"awsvpcConfiguration": {"subnets": world.subnets[:1], "securityGroups": [world.security_group]}})
     assert len(world.service("web")["deployments"]) == 2
+
+
+def test_a_daemon_service_runs_one_task_on_each_container_instance(world: World) -> None:
+    # The DAEMON scheduler: no desiredCount given; one task per ACTIVE instance, following them.
+    first, second = world.container_instance(), world.container_instance()
+    td = world.task_definition("agent", awsvpc=False, memory=128)
+    created = world.ecs.create_service(cluster=world.cluster, serviceName="agent", taskDefinition=td, launchType="EC2", schedulingStrategy="DAEMON")["service"]
+    assert created["deploymentConfiguration"]["maximumPercent"] == 100 and created["deploymentConfiguration"]["minimumHealthyPercent"] == 0
+    world.until("one task per instance", lambda: world.service("agent")["runningCount"] == 2 and world.service("agent")["deployments"][0]["rolloutState"] == "COMPLETED")
+    assert world.service("agent")["desiredCount"] == 2
+    assert sorted(t["containerInstanceArn"] for t in world.tasks("agent")) == sorted([first, second])
+
+    # A third instance joins: a task starts on it; one is deregistered: its task stops.
+    third = world.container_instance()
+    world.until("a task on the new instance", lambda: world.service("agent")["runningCount"] == 3)
+    assert sorted(t["containerInstanceArn"] for t in world.tasks("agent")) == sorted([first, second, third])
+    world.ecs.deregister_container_instance(cluster=world.cluster, containerInstance=first, force=True)
+    world.until("the task of the instance gone stopped", lambda: len(world.tasks("agent")) == 2)
+    assert world.service("agent")["desiredCount"] == 2
+    assert sorted(t["containerInstanceArn"] for t in world.tasks("agent")) == sorted([second, third])
+
+    # A new revision replaces each instance's task in place, never two on one instance.
+    td2 = world.task_definition("agent", image="httpd:2.5", awsvpc=False, memory=128)
+    world.ecs.update_service(cluster=world.cluster, service="agent", taskDefinition=td2)
+
+    def at_most_one_per_instance() -> None:
+        live = [t["containerInstanceArn"] for t in world.tasks("agent")]
+        assert len(live) == len(set(live)), live
+
+    world.until(
+        "rolled",
+        lambda: len(world.service("agent")["deployments"]) == 1 and world.service("agent")["deployments"][0]["rolloutState"] == "COMPLETED" and world.service("agent")["runningCount"] == 2,
+        each=at_most_one_per_instance,
+    )
+    assert {t["taskDefinitionArn"] for t in world.tasks("agent")} == {td2}
+    assert sorted(t["containerInstanceArn"] for t in world.tasks("agent")) == sorted([second, third])
+
+    # Deleted as it is (no scale-down first, unlike a REPLICA service); its tasks stop.
+    world.ecs.delete_service(cluster=world.cluster, service="agent")
+    world.until("its tasks stopped", lambda: world.tasks("agent") == [])
+
+
+def test_a_service_spreads_its_tasks_over_the_instances(world: World) -> None:
+    # Two tasks on two instances with room for both on either: one on each (ECS's default spreads).
+    world.container_instance()
+    world.container_instance()
+    td = world.task_definition("app", awsvpc=False, memory=128)
+    world.create_service("app", td, 2, launch_type="EC2")
+    world.until("running", lambda: world.service("app")["runningCount"] == 2)
+    assert len({t["containerInstanceArn"] for t in world.tasks("app")}) == 2

@@ -26,6 +26,17 @@ describe("classifyAwsError", () => {
     expect(err.message).toContain("RegisterTaskDefinition");
   });
 
+  it("treats a placement expression ECS refuses as terminal InvalidSpec with ECS's message (moto accepts any expression)", () => {
+    // The static checks are CEL's (bad-input fixtures); what the cluster query language refuses
+    // beyond them comes back as InvalidParameterException, which is not one of the "another
+    // resource is not there yet" rejections. The message stands for ECS's, passed on unchanged.
+    const refused = "Invalid constraint expression: attribute:ecs.instance-type =~ (t3";
+    const err = classifyAwsError(sdkError("InvalidParameterException", "client", 400, refused), "CreateService");
+    expect(err.errorClass).toBe("terminal");
+    expect(err.reason).toBe("InvalidSpec");
+    expect(err.message).toBe(`CreateService: InvalidParameterException: ${refused}`);
+  });
+
   it.each(["ExpiredTokenException", "ExpiredToken", "AccessDeniedException", "AccessDenied"])("retries %s: credentials and permissions are fixed outside the spec", (name) => {
     const err = classifyAwsError(sdkError(name, "client", 400), "DescribeClusters");
     expect(err.errorClass).toBe("retryable");
@@ -40,6 +51,9 @@ describe("classifyAwsError", () => {
   it("treats state conflicts that clear up by themselves as retryable", () => {
     expect(classifyAwsError(sdkError("ClusterContainsServicesException", "client", 400), "DeleteCluster").errorClass).toBe("retryable");
     expect(classifyAwsError(sdkError("ResourceInUse", "client", 400), "DeleteTargetGroup").errorClass).toBe("retryable");
+    expect(classifyAwsError(sdkError("ConcurrentUpdateException", "client", 400), "RegisterScalableTarget").errorClass).toBe("retryable");
+    expect(classifyAwsError(sdkError("ObjectNotFoundException", "client", 400), "PutScalingPolicy").errorClass).toBe("retryable");
+    expect(classifyAwsError(sdkError("FailedResourceAccessException", "client", 400), "RegisterScalableTarget").errorClass).toBe("retryable");
   });
 
   it("retries, as waiting for a dependency, an input AWS rejects only because another resource is not there yet", () => {

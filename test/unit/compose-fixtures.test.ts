@@ -65,7 +65,6 @@ const expectedWarnings: Record<string, [field: string, message: RegExp][]> = {
     ["services.connect.ports[1]", /a port range gets no target group/],
   ],
   "gpu-inference": [
-    ["services.gateway.x-aws-autoscaling", /desiredCount is left out/],
     ["services.gateway.x-aws-role", /does not create IAM roles/],
     ["services.gateway.x-datadog-tags", /extension field not used/],
     ["volumes.models", /mapped to a Docker volume with its driver on each instance/],

@@ -38,6 +38,12 @@ describe("loadConfig", () => {
     expect(config.awsRates["ecs:service-modify"]).toEqual(AWS_API_RATES["ecs:service-modify"]);
   });
 
+  it("takes overrides of a class whose service name has a hyphen (application-autoscaling)", () => {
+    const config = loadConfig([], { AWS_REGION: "x", ECS_OPERATOR_AWS_RATES: JSON.stringify({ "application-autoscaling:modify": { ratePerSecond: 2, burst: 4 } }) });
+    expect(config.awsRates["application-autoscaling:modify"]).toEqual({ ratePerSecond: 2, burst: 4 });
+    expect(config.awsRates["application-autoscaling:read"]).toEqual(AWS_API_RATES["application-autoscaling:read"]);
+  });
+
   it.each([
     [[], {}, "--region or AWS_REGION is required"],
     [["--region="], {}, `--region must be a non-empty value, got ""`],

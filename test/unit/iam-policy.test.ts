@@ -10,10 +10,15 @@ const PREFIX: Record<string, string> = {
   "@aws-sdk/client-servicediscovery": "servicediscovery",
   "@aws-sdk/client-sts": "sts",
   "@aws-sdk/client-scheduler": "scheduler",
+  "@aws-sdk/client-application-auto-scaling": "application-autoscaling",
 };
 
-/** Not called as such, but required with it: tags given to CreateScheduleGroup need scheduler:TagResource. */
-const REQUIRED_ALONGSIDE = new Set(["iam:PassRole", "scheduler:TagResource"]);
+/**
+ * Not called as such, but required with it: tags given to CreateScheduleGroup need
+ * scheduler:TagResource; the first RegisterScalableTarget of an ECS service in an account creates
+ * Application Auto Scaling's service-linked role with the caller's iam:CreateServiceLinkedRole.
+ */
+const REQUIRED_ALONGSIDE = new Set(["iam:PassRole", "scheduler:TagResource", "iam:CreateServiceLinkedRole"]);
 
 /** Needs no permission: IAM cannot deny it. */
 const UNAUTHORISED = new Set(["sts:GetCallerIdentity"]);
@@ -61,14 +66,18 @@ describe("docs/iam-policy.json", () => {
     expect(called.filter((a) => !allowed.has(a)).sort()).toEqual([]);
   });
 
-  it("allows nothing the code does not call (least privilege), except iam:PassRole for task and scheduler roles and tagging on create", () => {
+  it("allows nothing the code does not call (least privilege), except iam:PassRole for task and scheduler roles, tagging on create and the scaling role", () => {
     const called = actionsCalledBySource();
     expect([...allowed].filter((a) => !called.has(a) && !REQUIRED_ALONGSIDE.has(a)).sort()).toEqual([]);
   });
 
   it("has no wildcard actions, and conditions every write on the ownership tags", () => {
     expect([...allowed].filter((a) => a.includes("*"))).toEqual([]);
-    const writes = policy.Statement.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).some((a) => !/:(Describe|Get|List)/.test(a) && a !== "iam:PassRole"));
+    const writes = policy.Statement.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).some((a) => !/:(Describe|Get|List)/.test(a) && !a.startsWith("iam:")));
+    // IAM's own actions are held to the one AWS service each role is for.
+    for (const statement of policy.Statement.filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).some((a) => a.startsWith("iam:")))) {
+      expect(JSON.stringify(statement.Condition)).toMatch(/iam:(PassedToService|AWSServiceName)/);
+    }
     // Scheduler's schedules carry no tags: their writes are held to the operator's own groups by ARN instead.
     for (const statement of writes) {
       const scheduler = (Array.isArray(statement.Action) ? statement.Action : [statement.Action]).every((a) => a.startsWith("scheduler:"));

@@ -9,6 +9,13 @@ describe("apiClassOf", () => {
     ["ecs", "ListTaskDefinitions", "ecs:taskdefinition-read"],
     ["ecs", "DescribeClusters", "ecs:cluster-read"],
     ["ecs", "PutClusterCapacityProviders", "ecs:cluster-modify"],
+    ["ecs", "CreateCapacityProvider", "ecs:cluster-modify"],
+    ["ecs", "UpdateCapacityProvider", "ecs:cluster-modify"],
+    ["ecs", "DeleteCapacityProvider", "ecs:cluster-modify"],
+    ["ecs", "DescribeCapacityProviders", "ecs:cluster-read"],
+    ["ecs", "ListClusters", "ecs:cluster-read"],
+    ["ecs", "ListContainerInstances", "ecs:container-instance-read"],
+    ["ecs", "DescribeContainerInstances", "ecs:container-instance-read"],
     ["ecs", "TagResource", "ecs:tag-modify"],
     ["ecs", "UntagResource", "ecs:tag-modify"],
     ["ecs", "ListTagsForResource", "ecs:tag-read"],
@@ -19,6 +26,9 @@ describe("apiClassOf", () => {
     ["ecs", "ContinueServiceDeployment", "ecs:servicedeployment-modify"],
     ["elasticloadbalancing", "DescribeTargetHealth", "elasticloadbalancing:read"],
     ["servicediscovery", "CreateService", "servicediscovery:modify"],
+    ["application-autoscaling", "DescribeScalableTargets", "application-autoscaling:read"],
+    ["application-autoscaling", "PutScalingPolicy", "application-autoscaling:modify"],
+    ["application-autoscaling", "DescribeScalingActivities", "application-autoscaling:activity-read"],
   ])("puts %s:%s in %s", (service, operation, expected) => {
     expect(apiClassOf(service, operation)).toBe(expected);
   });

@@ -34,17 +34,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* The rules for the operator's own kinds: read and watch them, write finalizers and status. Never spec. */}}
 {{- define "ecs-operator.crdRules" -}}
 - apiGroups: ["ecs.operator.dev"]
-  resources: [ecsclusters, taskdefinitions, ecsservices, targetgroups, listenerrules, cloudmapnamespaces, cloudmapservices, ecstasks, ecsschedules]
+  resources: [ecsclusters, taskdefinitions, ecsservices, targetgroups, listenerrules, cloudmapnamespaces, cloudmapservices, ecstasks, ecsschedules, capacityproviders]
   verbs: [get, list, watch, patch]
 # The one object the operator deletes: a finished EcsTask past its spec.ttlSecondsAfterFinished.
 - apiGroups: ["ecs.operator.dev"]
   resources: [ecstasks]
   verbs: [delete]
 - apiGroups: ["ecs.operator.dev"]
-  resources: [ecsclusters/status, taskdefinitions/status, ecsservices/status, targetgroups/status, listenerrules/status, cloudmapnamespaces/status, cloudmapservices/status, ecstasks/status, ecsschedules/status]
+  resources: [ecsclusters/status, taskdefinitions/status, ecsservices/status, targetgroups/status, listenerrules/status, cloudmapnamespaces/status, cloudmapservices/status, ecstasks/status, ecsschedules/status, capacityproviders/status]
   verbs: [get, patch, update]
 - apiGroups: ["ecs.operator.dev"]
-  resources: [ecsclusters/finalizers, taskdefinitions/finalizers, ecsservices/finalizers, targetgroups/finalizers, listenerrules/finalizers, cloudmapnamespaces/finalizers, cloudmapservices/finalizers, ecstasks/finalizers, ecsschedules/finalizers]
+  resources: [ecsclusters/finalizers, taskdefinitions/finalizers, ecsservices/finalizers, targetgroups/finalizers, listenerrules/finalizers, cloudmapnamespaces/finalizers, cloudmapservices/finalizers, ecstasks/finalizers, ecsschedules/finalizers, capacityproviders/finalizers]
   verbs: [update]
 - apiGroups: [""]
   resources: [events]

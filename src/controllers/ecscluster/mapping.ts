@@ -1,9 +1,62 @@
-import type { Cluster, ClusterSetting, CreateClusterCommandInput } from "@aws-sdk/client-ecs";
-import type { EcsCluster, EcsClusterStatus } from "../../api/ecscluster.js";
+import type { CapacityProviderStrategyItem, Cluster, ClusterSetting, ContainerInstance, CreateClusterCommandInput } from "@aws-sdk/client-ecs";
+import type { EcsCluster, EcsClusterSpec, EcsClusterStatus } from "../../api/ecscluster.js";
 import { derivedAwsName } from "../../aws/names.js";
 import { desiredTags, fromLowerTagList, tagDiff, toLowerTagList } from "../../aws/tags.js";
+import type { ReferenceFields, ReferenceValues } from "../../runtime/references.js";
 
 export const KIND = "EcsCluster";
+
+/**
+ * The CapacityProvider objects a cluster names, declared once (docs/adding-a-kind.md): the
+ * cluster waits for them, is woken when their names change, and holds their deletion.
+ */
+export const clusterReferences = {
+  capacityProviders: { kind: "CapacityProvider", statusField: "capacityProviderName", path: "spec.capacityProviderRefs", names: (s: EcsClusterSpec) => (s.capacityProviderRefs ?? []).map((r) => r.name) },
+  strategyProviders: {
+    kind: "CapacityProvider",
+    statusField: "capacityProviderName",
+    path: "spec.defaultCapacityProviderStrategy[].capacityProviderRef",
+    names: (s: EcsClusterSpec) => (s.defaultCapacityProviderStrategy ?? []).map((e) => e.capacityProviderRef?.name),
+  },
+} satisfies ReferenceFields<EcsClusterSpec>;
+
+export type ClusterRefs = ReferenceValues<typeof clusterReferences>;
+
+/** What the cluster's converge needs beyond its spec: its capacity providers by their AWS names. */
+export interface ClusterDeps {
+  /**
+   * The cluster's whole provider list, or undefined when the spec names none (the list is then
+   * left as it is: someone else may manage it).
+   */
+  capacityProviders?: string[];
+  defaultCapacityProviderStrategy?: CapacityProviderStrategyItem[];
+  /** Managed Instances providers that belong to this cluster (their CapacityProvider objects name it): kept in the list. */
+  scopedProviders: string[];
+}
+
+/**
+ * The PutClusterCapacityProviders rule: with capacityProviders or capacityProviderRefs set, the
+ * cluster's list is exactly those (plus the Managed Instances providers that name this cluster)
+ * and its default strategy exactly the spec's (empty when omitted); with neither set, both are
+ * left as they are in AWS.
+ */
+export function resolveCluster(obj: EcsCluster, refs: ClusterRefs, scopedProviders: string[] = []): ClusterDeps {
+  const s = obj.spec;
+  if (s.capacityProviders === undefined && s.capacityProviderRefs === undefined) return { scopedProviders };
+  const named = [...(s.capacityProviders ?? []), ...refs.capacityProviders.map((name) => name ?? "")];
+  return {
+    capacityProviders: [...new Set([...named, ...scopedProviders])],
+    defaultCapacityProviderStrategy: (s.defaultCapacityProviderStrategy ?? []).map((e, i) => ({
+      capacityProvider: e.capacityProvider ?? refs.strategyProviders[i] ?? "",
+      ...(e.weight !== undefined ? { weight: e.weight } : {}),
+      ...(e.base !== undefined ? { base: e.base } : {}),
+    })),
+    scopedProviders,
+  };
+}
+
+/** A cluster's deletion needs nothing but its name. */
+export const LOCATED: ClusterDeps = { scopedProviders: [] };
 
 /** ECS cluster names: up to 255 letters, digits, hyphens and underscores. */
 export function clusterName(obj: EcsCluster): string {
@@ -22,13 +75,15 @@ function desiredSettings(obj: EcsCluster): ClusterSetting[] {
   return obj.spec.settings && obj.spec.settings.length > 0 ? obj.spec.settings : DEFAULT_SETTINGS;
 }
 
-export function createClusterInput(obj: EcsCluster): CreateClusterCommandInput {
+export function createClusterInput(obj: EcsCluster, deps: ClusterDeps): CreateClusterCommandInput {
+  // A Managed Instances provider is created after its cluster: it cannot be in CreateCluster.
+  const providers = deps.capacityProviders?.filter((p) => !deps.scopedProviders.includes(p));
   return {
     clusterName: clusterName(obj),
     tags: toLowerTagList(clusterTags(obj)),
     settings: desiredSettings(obj),
-    ...(obj.spec.capacityProviders ? { capacityProviders: obj.spec.capacityProviders } : {}),
-    ...(obj.spec.defaultCapacityProviderStrategy ? { defaultCapacityProviderStrategy: obj.spec.defaultCapacityProviderStrategy } : {}),
+    ...(providers && providers.length > 0 ? { capacityProviders: providers } : {}),
+    ...(deps.defaultCapacityProviderStrategy && deps.defaultCapacityProviderStrategy.length > 0 ? { defaultCapacityProviderStrategy: deps.defaultCapacityProviderStrategy } : {}),
   };
 }
 
@@ -47,14 +102,16 @@ function normalisedSettings(items: readonly { name?: string | undefined; value?:
   return (items ?? []).map((s) => `${s.name ?? ""}=${s.value ?? ""}`).sort();
 }
 
-export function diffCluster(obj: EcsCluster, cluster: Cluster): ClusterDiff {
-  const wantProviders = [...(obj.spec.capacityProviders ?? [])].sort();
+export function diffCluster(obj: EcsCluster, cluster: Cluster, deps: ClusterDeps): ClusterDiff {
+  const managed = deps.capacityProviders !== undefined;
   const haveProviders = [...(cluster.capacityProviders ?? [])].sort();
+  const wantProviders = [...(deps.capacityProviders ?? [])].sort();
   return {
     settings: JSON.stringify(normalisedSettings(desiredSettings(obj))) !== JSON.stringify(normalisedSettings(cluster.settings)),
     capacityProviders:
-      JSON.stringify(wantProviders) !== JSON.stringify(haveProviders) ||
-      JSON.stringify(normalisedStrategy(obj.spec.defaultCapacityProviderStrategy)) !== JSON.stringify(normalisedStrategy(cluster.defaultCapacityProviderStrategy)),
+      managed &&
+      (JSON.stringify(wantProviders) !== JSON.stringify(haveProviders) ||
+        JSON.stringify(normalisedStrategy(deps.defaultCapacityProviderStrategy)) !== JSON.stringify(normalisedStrategy(cluster.defaultCapacityProviderStrategy))),
     tags: tagDiff(fromLowerTagList(cluster.tags), clusterTags(obj)),
   };
 }
@@ -68,8 +125,49 @@ export function describeDiff(diff: ClusterDiff): string[] {
   return out;
 }
 
-export function clusterStatus(cluster: Cluster | undefined): EcsClusterStatus {
-  if (!cluster) return {};
+/** A cluster as observe reads it: DescribeClusters, and its container instances while it has some. */
+export interface ObservedCluster {
+  cluster: Cluster;
+  instances?: ContainerInstanceCounts;
+}
+
+export interface ContainerInstanceCounts {
+  active: number;
+  draining: number;
+  registering: number;
+  deregistering: number;
+  other: number;
+  agentDisconnected: number;
+}
+
+/** DescribeContainerInstances' answers folded into the counts the status and printer columns show. */
+export function containerInstanceCounts(instances: readonly ContainerInstance[]): ContainerInstanceCounts {
+  const counts: ContainerInstanceCounts = { active: 0, draining: 0, registering: 0, deregistering: 0, other: 0, agentDisconnected: 0 };
+  for (const ci of instances) {
+    switch (ci.status) {
+      case "ACTIVE":
+        counts.active++;
+        break;
+      case "DRAINING":
+        counts.draining++;
+        break;
+      case "REGISTERING":
+        counts.registering++;
+        break;
+      case "DEREGISTERING":
+        counts.deregistering++;
+        break;
+      default:
+        counts.other++;
+    }
+    if (ci.agentConnected === false) counts.agentDisconnected++;
+  }
+  return counts;
+}
+
+export function clusterStatus(observed: ObservedCluster | undefined): EcsClusterStatus {
+  if (!observed) return {};
+  const { cluster } = observed;
   return {
     ...(cluster.clusterArn ? { arn: cluster.clusterArn } : {}),
     ...(cluster.clusterName ? { clusterName: cluster.clusterName } : {}),
@@ -78,5 +176,7 @@ export function clusterStatus(cluster: Cluster | undefined): EcsClusterStatus {
     pendingTasksCount: cluster.pendingTasksCount ?? 0,
     activeServicesCount: cluster.activeServicesCount ?? 0,
     registeredContainerInstancesCount: cluster.registeredContainerInstancesCount ?? 0,
+    capacityProviders: [...(cluster.capacityProviders ?? [])].sort(),
+    containerInstances: observed.instances ?? containerInstanceCounts([]),
   };
 }

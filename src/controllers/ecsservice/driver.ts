@@ -1,3 +1,4 @@
+import type { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
 import {
   ContinueServiceDeploymentCommand,
   CreateServiceCommand,
@@ -11,13 +12,14 @@ import {
   type ECSClient,
   type Service,
 } from "@aws-sdk/client-ecs";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { EcsService, ServiceReleaseStatus } from "../../api/ecsservice.js";
 import { BatchedReader } from "../../aws/batched-reader.js";
 import { ecsTags } from "../../aws/ecs.js";
 import { awsCall, isAwsError } from "../../aws/errors.js";
 import { fromLowerTagList, ownershipOf, toLowerTagList } from "../../aws/tags.js";
 import { sameRevision } from "../../aws/task-definition-revisions.js";
-import type { Driver } from "../../runtime/driver.js";
+import type { Driver, Observation } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
 import type { Lookup } from "../../runtime/references.js";
 import type { DriverSettings } from "../index.js";
@@ -26,6 +28,7 @@ import {
   describeDiff,
   diffService,
   locateService,
+  providersOutsideCluster,
   resolveService,
   serviceName,
   serviceReferences,
@@ -36,6 +39,8 @@ import {
 } from "./mapping.js";
 import { isUnderWay, releaseStatus, stageChange, type ManualStep } from "./release.js";
 import { rolloutDeploymentOf, rolloutVerdict } from "./rollout.js";
+import { describeScalingDiff, diffScaling, scalableResourceId, scalingOwnership, type ObservedScaling } from "./autoscaling.js";
+import { serviceScaling } from "./autoscaling-driver.js";
 
 /** DescribeServices takes at most ten services of one cluster per call. */
 const DESCRIBE_BATCH = 10;
@@ -53,7 +58,14 @@ class ClusterMissing extends Error {
   }
 }
 
-export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: DriverSettings): Driver<EcsService, ServiceDeps, ObservedService, typeof serviceReferences> {
+export function ecsServiceDriver(
+  ecs: ECSClient,
+  scaling: { aas: ApplicationAutoScalingClient; elbv2: ElasticLoadBalancingV2Client },
+  lookup: Lookup,
+  settings: DriverSettings,
+): Driver<EcsService, ServiceDeps, ObservedService, typeof serviceReferences> {
+  const scaler = serviceScaling(scaling.aas, scaling.elbv2, lookup, settings);
+
   const reader = new BatchedReader<Service>({
     maxBatch: DESCRIBE_BATCH,
     // Long enough to cover a fleet's re-checks, which fall due within a few seconds of each
@@ -139,11 +151,69 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
     };
   };
 
+  /**
+   * ECS refuses a strategy naming a provider its cluster does not have; for a cluster managed
+   * here that is known before any write, and the service waits (quietly, with backoff) until the
+   * cluster lists it or the strategy changes.
+   */
+  const checkStrategy = (obj: EcsService, deps: ServiceDeps): void => {
+    if (!obj.spec.clusterRef || !obj.spec.capacityProviderStrategy) return;
+    const cluster = lookup.get("EcsCluster", obj.metadata.namespace, obj.spec.clusterRef.name);
+    const listed = cluster?.status?.capacityProviders;
+    const outside = providersOutsideCluster(obj, deps, Array.isArray(listed) ? (listed as string[]) : undefined);
+    if (outside.length === 0) return;
+    throw new ReconcileError(
+      `capacity provider ${outside.join(", ")} is not one of cluster ${deps.cluster}'s capacity providers (${(listed as string[]).join(", ") || "none"}): add it to EcsCluster ${obj.metadata.namespace}/${obj.spec.clusterRef.name} (capacityProviders or capacityProviderRefs) or change the strategy`,
+      "retryable",
+      "WaitingForDependency",
+    );
+  };
+
   const reread = async (obj: EcsService, deps: ServiceDeps, forceNewDeployment: string | undefined): Promise<ObservedService> => {
     reader.invalidate(deps.cluster, serviceName(obj));
     const service = await read(obj, deps.cluster);
     if (!service) throw new ReconcileError(`service ${serviceName(obj)} not found right after writing it`, "retryable", "AwsError");
     return observedFrom(obj, deps, service, forceNewDeployment);
+  };
+
+  const resourceIdOf = (obj: EcsService, deps: ServiceDeps): string => scalableResourceId(deps.cluster, serviceName(obj));
+
+  /** What differs in the service's scaling (autoscaling.ts); a target that is not ours is a conflict, never changed. */
+  const scalingDifferences = async (obj: EcsService, deps: ServiceDeps, scaling: ObservedScaling | undefined): Promise<string[]> => {
+    const ownership = scalingOwnership(scaling, obj.metadata.uid);
+    const manage = (obj.spec.managementPolicy ?? "Manage") === "Manage";
+    if (ownership === "foreign" || ownership === "unowned") {
+      if (!obj.spec.autoScaling) return [];
+      if (manage && (ownership === "foreign" || obj.spec.adopt !== true)) {
+        const whose = ownership === "foreign" ? "is owned by another object (its ecs-operator.dev/uid tag differs)" : "is registered without ecs-operator owner tags; set spec.adopt: true to take it over with its policies";
+        throw new ReconcileError(`the scalable target ${resourceIdOf(obj, deps)} ${whose}; it is left untouched`, "retryable", "ConflictExistingResource");
+      }
+    }
+    const desired = await scaler.desired(obj, resourceIdOf(obj, deps), serviceTags(obj), deps.scalingTargetGroupArns ?? []);
+    const adopting = ownership === "unowned" ? ["autoScaling: adopt the existing scalable target"] : [];
+    return [...adopting, ...describeScalingDiff(diffScaling(desired, scaling), desired)];
+  };
+
+  /** The scaling of the service as it is now; undefined where the service has none to look at. */
+  const observeScaling = (obj: EcsService, deps: ServiceDeps, desiredCount: number | undefined): Promise<ObservedScaling | undefined> =>
+    scaler.wanted(obj) ? scaler.observe(obj, resourceIdOf(obj, deps), desiredCount) : Promise.resolve(undefined);
+
+  const convergeScaling = async (obj: EcsService, deps: ServiceDeps, observed: ObservedService): Promise<ObservedService> => {
+    if ((await scalingDifferences(obj, deps, observed.scaling)).length === 0) return observed;
+    await scaler.converge(obj, await scaler.desired(obj, resourceIdOf(obj, deps), serviceTags(obj), deps.scalingTargetGroupArns ?? []), observed.scaling);
+    const scaling = await observeScaling(obj, deps, observed.service.desiredCount);
+    return { ...observed, ...(scaling ? { scaling } : {}) };
+  };
+
+  /**
+   * A service being deleted that ECS no longer has, whose scalable target is still ours: it must
+   * go before the finalizer does (an INACTIVE service stands for the gone one).
+   */
+  const leftOverScaling = async (obj: EcsService, deps: ServiceDeps): Promise<Observation<ObservedService>> => {
+    const scaling = await scaler.observe(obj, resourceIdOf(obj, deps), undefined);
+    if (scalingOwnership(scaling, obj.metadata.uid) !== "ours") return { exists: false };
+    const service: Service = { serviceName: serviceName(obj), status: "INACTIVE" };
+    return { exists: true, ownership: "ours", differences: [], observed: { service, desiredTaskDefinition: deps.taskDefinition, scaling } };
   };
 
   /**
@@ -178,23 +248,30 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
 
     async observe(obj, deps) {
       const service = await read(obj, deps.cluster);
-      if (!service) return { exists: false };
-      const observed = await observedFrom(obj, deps, service, obj.status?.forceNewDeployment);
+      if (!service) return obj.metadata.deletionTimestamp ? leftOverScaling(obj, deps) : { exists: false };
+      const scaling = await observeScaling(obj, deps, service.desiredCount);
+      const observed = { ...(await observedFrom(obj, deps, service, obj.status?.forceNewDeployment)), ...(scaling ? { scaling } : {}) };
       const ownership = ownershipOf(fromLowerTagList(service.tags), obj.metadata.uid);
-      // A service being deleted is judged by deletion alone.
-      const differences = obj.metadata.deletionTimestamp ? [] : describeDiff(diffService(obj, deps, observed));
+      // A service being deleted is judged by deletion alone; the scaling of a service not ours is not looked into.
+      const differences = obj.metadata.deletionTimestamp ? [] : [...describeDiff(diffService(obj, deps, observed)), ...(ownership === "ours" ? await scalingDifferences(obj, deps, scaling) : [])];
       return { exists: true, ownership, differences, observed };
     },
 
     async create(obj, deps) {
+      checkStrategy(obj, deps);
       await awsCall("CreateService", () => ecs.send(new CreateServiceCommand(createServiceInput(obj, deps))));
       const created = await reread(obj, deps, obj.spec.forceNewDeployment);
       // Ready must mean "matches the spec": set at once what CreateService did not take (moto
       // drops deploymentConfiguration, placement and more; AWS takes all, so this is a no-op there).
       const diff = diffService(obj, deps, created);
-      if (Object.keys(diff.update).length === 0) return created;
-      await awsCall("UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster: deps.cluster, service: serviceName(obj), ...diff.update })));
-      return reread(obj, deps, obj.spec.forceNewDeployment);
+      let current = created;
+      if (Object.keys(diff.update).length > 0) {
+        await awsCall("UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster: deps.cluster, service: serviceName(obj), ...diff.update })));
+        current = await reread(obj, deps, obj.spec.forceNewDeployment);
+      }
+      // Application Auto Scaling takes only a service that exists: its target comes second.
+      const scaling = await observeScaling(obj, deps, current.service.desiredCount);
+      return convergeScaling(obj, deps, { ...current, ...(scaling ? { scaling } : {}) });
     },
 
     async update(obj, deps, observed) {
@@ -204,12 +281,14 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
       }
       const cluster = deps.cluster;
       const service = serviceName(obj);
+      if (diff.update.capacityProviderStrategy !== undefined) checkStrategy(obj, deps);
       if (Object.keys(diff.update).length > 0 || diff.forceNewDeployment) {
         await awsCall("UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster, service, ...diff.update, ...(diff.forceNewDeployment ? { forceNewDeployment: true } : {}) })));
       }
       await ecsTags(ecs, observed.service.serviceArn ?? "", diff.tags);
       if (diff.manual) await takeManualStep(diff.manual);
-      return reread(obj, deps, obj.spec.forceNewDeployment ?? observed.forceNewDeployment);
+      const updated = await reread(obj, deps, obj.spec.forceNewDeployment ?? observed.forceNewDeployment);
+      return convergeScaling(obj, deps, { ...updated, ...(observed.scaling ? { scaling: observed.scaling } : {}) });
     },
 
     async adopt(obj, deps, observed) {
@@ -219,6 +298,10 @@ export function ecsServiceDriver(ecs: ECSClient, lookup: Lookup, settings: Drive
 
     async delete(obj, deps, observed) {
       const { service } = observed;
+      // The scalable target first: Application Auto Scaling would otherwise keep the count up, and
+      // the finalizer goes only once both are gone.
+      await scaler.remove(obj, observed.scaling);
+      if (service.status === "INACTIVE") return true;
       if (service.status === "DRAINING") return false;
       const cluster = deps.cluster;
       const name = serviceName(obj);

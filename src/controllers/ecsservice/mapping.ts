@@ -6,6 +6,7 @@ import { desiredTags, fromLowerTagList, tagDiff, toLowerTagList } from "../../aw
 import { revisionName, sameRevision } from "../../aws/task-definition-revisions.js";
 import type { Unlocated } from "../../runtime/driver.js";
 import type { ReferenceFields, ReferenceValues } from "../../runtime/references.js";
+import { initialDesiredCount, scalingStatus, type ObservedScaling } from "./autoscaling.js";
 import { CONTINUE_ANNOTATION, manualStep, ROLLBACK_ANNOTATION, type ManualStep } from "./release.js";
 
 export const KIND = "EcsService";
@@ -18,6 +19,10 @@ export interface ServiceDeps {
   taskDefinition: string;
   targetGroupArns: string[];
   registryArns: string[];
+  /** By spec.autoScaling.targetTracking index: the ARN of its targetGroupRef, where it has one. */
+  scalingTargetGroupArns?: (string | undefined)[];
+  /** The capacity provider strategy's providers by AWS name, in spec order (empty without a strategy). */
+  capacityProviders?: string[];
   /** Each load balancer's advancedConfiguration with its references resolved (undefined where it has none). */
   advanced: (AdvancedConfiguration | undefined)[];
 }
@@ -32,6 +37,8 @@ export interface ObservedService {
   rolloutDeployment?: { id: string; taskDefinition: string };
   /** The forceNewDeployment value last acted upon (status). */
   forceNewDeployment?: string;
+  /** Its Application Auto Scaling, when looked at (autoscaling.ts). */
+  scaling?: ObservedScaling;
   /** The latest release from the service-deployment APIs, when read (status). */
   release?: ServiceReleaseStatus;
 }
@@ -65,6 +72,18 @@ export const serviceReferences = {
     statusField: "arn",
     path: "spec.serviceRegistries[].cloudMapServiceRef",
     names: (s: EcsServiceSpec) => (s.serviceRegistries ?? []).map((r) => r.cloudMapServiceRef?.name),
+  },
+  scalingTargetGroups: {
+    kind: "TargetGroup",
+    statusField: "arn",
+    path: "spec.autoScaling.targetTracking[].predefinedMetricSpecification.targetGroupRef",
+    names: (s: EcsServiceSpec) => (s.autoScaling?.targetTracking ?? []).map((t) => t.predefinedMetricSpecification?.targetGroupRef?.name),
+  },
+  capacityProviders: {
+    kind: "CapacityProvider",
+    statusField: "capacityProviderName",
+    path: "spec.capacityProviderStrategy[].capacityProviderRef",
+    names: (s: EcsServiceSpec) => (s.capacityProviderStrategy ?? []).map((e) => e.capacityProviderRef?.name),
   },
   alternateTargetGroups: {
     kind: "TargetGroup",
@@ -113,6 +132,8 @@ export function resolveService(obj: EcsService, refs: ServiceRefs): ServiceDeps 
     taskDefinition: s.taskDefinition ?? refs.taskDefinition[0] ?? "",
     targetGroupArns: (s.loadBalancers ?? []).map((lb, i) => lb.targetGroupArn ?? refs.targetGroups[i] ?? ""),
     registryArns: (s.serviceRegistries ?? []).map((r, i) => r.registryArn ?? refs.registries[i] ?? ""),
+    scalingTargetGroupArns: [...refs.scalingTargetGroups],
+    capacityProviders: (s.capacityProviderStrategy ?? []).map((e, i) => e.capacityProvider ?? refs.capacityProviders[i] ?? ""),
     advanced: (s.loadBalancers ?? []).map((lb, i) => {
       const a = lb.advancedConfiguration;
       if (!a) return undefined;
@@ -127,6 +148,28 @@ export function resolveService(obj: EcsService, refs: ServiceRefs): ServiceDeps 
   };
 }
 
+/** The strategy with each provider by its AWS name. */
+function capacityProviderStrategy(obj: EcsService, deps: ServiceDeps) {
+  return (obj.spec.capacityProviderStrategy ?? []).map((e, i) => ({
+    capacityProvider: deps.capacityProviders?.[i] ?? e.capacityProvider ?? "",
+    ...(e.weight !== undefined ? { weight: e.weight } : {}),
+    ...(e.base !== undefined ? { base: e.base } : {}),
+  }));
+}
+
+/**
+ * The strategy's providers that the cluster does not have (its status lists them as ECS reports
+ * them), each with where it is in the spec; empty when the cluster's list is not known.
+ */
+export function providersOutsideCluster(obj: EcsService, deps: ServiceDeps, clusterProviders: readonly string[] | undefined): string[] {
+  if (clusterProviders === undefined) return [];
+  return (obj.spec.capacityProviderStrategy ?? []).flatMap((e, i) => {
+    const name = deps.capacityProviders?.[i] ?? e.capacityProvider ?? "";
+    if (clusterProviders.includes(name)) return [];
+    return [`${name} (spec.capacityProviderStrategy[${String(i)}]${e.capacityProviderRef ? `, CapacityProvider ${obj.metadata.namespace}/${e.capacityProviderRef.name}` : ""})`];
+  });
+}
+
 /**
  * Where the service of an object being deleted is: only its cluster is needed, from the identity
  * in status, the literal, or the EcsCluster object whatever its readiness (a cluster being
@@ -137,7 +180,7 @@ export function locateService(obj: EcsService, refs: ServiceRefs): ServiceDeps |
   if (cluster === undefined) {
     return { unlocated: `the cluster of this service is unknown: status has no clusterArn and EcsCluster ${obj.metadata.namespace}/${obj.spec.clusterRef?.name ?? ""} shows no clusterName` };
   }
-  return { cluster, taskDefinition: "", targetGroupArns: [], registryArns: [], advanced: [] };
+  return { cluster, taskDefinition: "", targetGroupArns: [], registryArns: [], capacityProviders: [], advanced: [] };
 }
 
 function loadBalancers(obj: EcsService, deps: ServiceDeps): LoadBalancer[] {
@@ -187,8 +230,9 @@ function mutableFields(obj: EcsService, deps: ServiceDeps): Omit<UpdateServiceCo
   const s = obj.spec;
   return {
     taskDefinition: deps.taskDefinition,
-    ...(s.desiredCount !== undefined ? { desiredCount: s.desiredCount } : {}),
-    ...(s.capacityProviderStrategy ? { capacityProviderStrategy: s.capacityProviderStrategy } : {}),
+    // With autoScaling the count is Application Auto Scaling's: desiredCount is only the initial one.
+    ...(s.desiredCount !== undefined && !s.autoScaling ? { desiredCount: s.desiredCount } : {}),
+    ...(s.capacityProviderStrategy ? { capacityProviderStrategy: capacityProviderStrategy(obj, deps) } : {}),
     ...(s.platformVersion !== undefined ? { platformVersion: s.platformVersion } : {}),
     ...(s.networkConfiguration ? { networkConfiguration: s.networkConfiguration } : {}),
     ...(s.deploymentConfiguration ? { deploymentConfiguration: deploymentConfiguration(s) } : {}),
@@ -212,8 +256,8 @@ export function createServiceInput(obj: EcsService, deps: ServiceDeps): CreateSe
     clientToken: clientToken(obj),
     tags: toLowerTagList(serviceTags(obj)),
     ...mutableFields(obj, deps),
-    // Without a count the service starts with one task and is then left to autoscaling.
-    ...(daemon ? {} : { desiredCount: s.desiredCount ?? 1 }),
+    // Without a count the service starts with one task (with autoScaling: minCapacity) and is then left to autoscaling.
+    ...(daemon ? {} : { desiredCount: initialDesiredCount(s) }),
     ...(s.launchType ? { launchType: s.launchType } : {}),
     ...(s.schedulingStrategy ? { schedulingStrategy: s.schedulingStrategy } : {}),
     ...(s.deploymentController ? { deploymentController: s.deploymentController } : {}),
@@ -325,19 +369,20 @@ export function diffService(obj: EcsService, deps: ServiceDeps, observed: Observ
     ...(update.taskDefinition !== undefined && service.taskDefinition ? { rollingFrom: service.taskDefinition } : {}),
     immutable,
     tags: tagDiff(fromLowerTagList(service.tags), serviceTags(obj)),
-    forceNewDeployment: wantForce !== undefined && wantForce !== observed.forceNewDeployment,
+    // ECS changes the strategy without moving a task unless the update also forces a deployment.
+    forceNewDeployment: (wantForce !== undefined && wantForce !== observed.forceNewDeployment) || update.capacityProviderStrategy !== undefined,
     ...(manual ? { manual } : {}),
   };
 }
 
 /** What differs, for Events; a revision as people say it ("taskDefinition from web:3 to web:4"), not as an ARN. */
 export function describeDiff(diff: ServiceDiff): string[] {
-  const out = Object.keys(diff.update).map((field) =>
-    field === "taskDefinition" && diff.update.taskDefinition
-      ? `taskDefinition ${diff.rollingFrom ? `from ${revisionName(diff.rollingFrom)} ` : ""}to ${revisionName(diff.update.taskDefinition)}`
-      : field,
-  );
-  if (diff.forceNewDeployment) out.push("forceNewDeployment");
+  const out = Object.keys(diff.update).map((field) => {
+    if (field === "taskDefinition" && diff.update.taskDefinition) return `taskDefinition ${diff.rollingFrom ? `from ${revisionName(diff.rollingFrom)} ` : ""}to ${revisionName(diff.update.taskDefinition)}`;
+    if (field === "capacityProviderStrategy") return "capacityProviderStrategy (with a new deployment, which ECS needs to move the tasks)";
+    return field;
+  });
+  if (diff.forceNewDeployment && diff.update.capacityProviderStrategy === undefined) out.push("forceNewDeployment");
   const tagKeys = [...Object.keys(diff.tags.set), ...diff.tags.remove];
   if (tagKeys.length > 0) out.push(`tags (${tagKeys.sort().join(", ")})`);
   if (diff.manual) out.push(`release: ${diff.manual.action === "CONTINUE" ? `continue (${CONTINUE_ANNOTATION})` : `roll back (${ROLLBACK_ANNOTATION})`}`);
@@ -382,6 +427,7 @@ export function serviceStatus(observed: ObservedService | undefined): EcsService
     ...(observed.failedTaskDefinition ? { failedTaskDefinitionArn: observed.failedTaskDefinition } : {}),
     ...(observed.rolloutDeployment ? { rolloutDeployment: observed.rolloutDeployment } : {}),
     ...(observed.forceNewDeployment !== undefined ? { forceNewDeployment: observed.forceNewDeployment } : {}),
+    ...(scalingStatus(observed.scaling) ? { autoScaling: scalingStatus(observed.scaling) } : {}),
     ...(observed.release ? { release: observed.release } : {}),
   };
 }

@@ -13,7 +13,7 @@ one story. Pace and task rules are per account (settings.py), set through the co
 
 from __future__ import annotations
 
-from . import compat, hooks
+from . import autoscaling, compat, hooks
 from .control import Middleware
 from .engine import Engine
 
@@ -24,6 +24,7 @@ def install(engine: Engine = ENGINE) -> Engine:
     """Checks moto's internals and wraps them; idempotent. The clock is started separately."""
     compat.check()
     hooks.install(engine)
+    autoscaling.install(engine)
     return engine
 
 

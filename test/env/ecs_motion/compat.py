@@ -87,7 +87,9 @@ def problems() -> list[str]:
 
 
 def check() -> None:
-    found = problems()
+    from . import autoscaling
+
+    found = problems() + autoscaling.problems()
     if found:
         import moto
 

@@ -11,6 +11,8 @@ proxy forwards its `/__proxy/ecs/...` routes to (test/env/aws-proxy.ts).
     GET    /history?account=A&cluster=C&service=S[&region=R]
                                         the service's states, one entry per tick that changed one
     GET    /errors                      failures inside the layer (empty when all is well)
+    POST   /autoscale?account=A[&region=R]  {"resourceId", "desiredCount", "cause"?}: a scaling as
+                                        Application Auto Scaling makes one (autoscaling.py)
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from urllib.parse import parse_qs
 
 from moto.ecs.models import ecs_backends
 
+from . import autoscaling
 from .engine import Engine
 
 PREFIX = "/_ecs_motion"
@@ -86,6 +89,8 @@ class Middleware:
                     raise ValueError("count must be in [0, 10000]")
                 engine.tick(account, count)
                 return 200, {"ticks": count}
+            if (method, path) == ("POST", "/autoscale"):
+                return 200, autoscaling.scale(account, query.get("region", "us-east-1"), body["resourceId"], body["desiredCount"], body.get("cause"))
             if (method, path) == ("GET", "/history"):
                 return 200, history(account, query.get("region", "us-east-1"), query["cluster"], query["service"])
         return 404, {"message": f"no route {method} {path}"}

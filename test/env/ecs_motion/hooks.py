@@ -21,6 +21,10 @@ from .model import Revision
 
 # What ECS reports for a service created without a deploymentConfiguration.
 DEFAULT_DEPLOYMENT_CONFIGURATION = {"maximumPercent": 200, "minimumHealthyPercent": 100, "deploymentCircuitBreaker": {"enable": False, "rollback": False}}
+DAEMON_DEPLOYMENT_CONFIGURATION = {"maximumPercent": 100, "minimumHealthyPercent": 0, "deploymentCircuitBreaker": {"enable": False, "rollback": False}}
+
+# What CreateService was given that moto's backend call does not take (under the lock).
+_creating: dict[str, Any] = {}
 
 # Operations moto does not answer at all, answered here from the layer's service deployments.
 SERVICE_DEPLOYMENT_OPERATIONS = ("list_service_deployments", "describe_service_deployments", "stop_service_deployment", "continue_service_deployment")
@@ -63,9 +67,10 @@ def _run_without_instances(backend: Any, cluster: Any, task_definition: Any, cou
 
 
 def simulated(service: Any) -> bool:
-    """The rolling-update services of the REPLICA scheduler; others keep moto's static answer."""
+    """The services of the ECS deployment controller (REPLICA and DAEMON schedulers); others keep
+    moto's static answer."""
     controller = (service.deployment_controller or {}).get("type", "ECS")
-    return controller == "ECS" and service.scheduling_strategy == "REPLICA"
+    return controller == "ECS" and service.scheduling_strategy in ("REPLICA", "DAEMON")
 
 
 def _wrap(cls: type, name: str, make: Callable[[Callable[..., Any], inspect.Signature], Callable[..., Any]]) -> None:
@@ -89,6 +94,12 @@ def install(engine: Engine) -> None:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             with lock:
                 service = original(self, *args, **kwargs)
+                strategy, launch_type_given = _creating.pop("capacity_provider_strategy", None), _creating.pop("launch_type_given", True)
+                if not strategy and not launch_type_given:
+                    # Neither given: ECS takes the cluster's default strategy and reports it.
+                    strategy = self.clusters[service.cluster_name].default_capacity_provider_strategy
+                if strategy:
+                    service.capacity_provider_strategy = [{"capacityProvider": p["capacityProvider"], "weight": int(p.get("weight") or 0), "base": int(p.get("base") or 0)} for p in strategy]
                 if simulated(service):
                     engine.adopt_service(service)
                     scheduler.recount(service)
@@ -100,13 +111,20 @@ def install(engine: Engine) -> None:
     def create_service_response(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
         # moto's CreateService handler drops deploymentConfiguration, which the scheduler reads
         # (percentages, circuit breaker) and DescribeServices reports.
+        # It drops capacityProviderStrategy too, which the scheduler places by and DescribeServices
+        # reports: handed to create_service above, before the service's first deployment is made.
         def wrapper(self: Any) -> Any:
             with lock:
-                result = original(self)
+                _creating.update(capacity_provider_strategy=self._get_param("capacityProviderStrategy"), launch_type_given=self._get_param("launchType") is not None)
+                try:
+                    result = original(self)
+                finally:
+                    _creating.clear()
                 service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
                 if getattr(service, "_ecs_motion", None) is not None:
                     given = self._get_param("deploymentConfiguration") or {}
-                    service.deployment_configuration = {**DEFAULT_DEPLOYMENT_CONFIGURATION, **given}
+                    defaults = DAEMON_DEPLOYMENT_CONFIGURATION if service.scheduling_strategy == "DAEMON" else DEFAULT_DEPLOYMENT_CONFIGURATION
+                    service.deployment_configuration = {**defaults, **given}
                 return result
 
         return wrapper
@@ -130,7 +148,12 @@ def install(engine: Engine) -> None:
     def delete_service(original: Callable[..., Any], sig: inspect.Signature) -> Callable[..., Any]:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             with lock:
-                service = original(self, *args, **kwargs)
+                bound = sig.bind(self, *args, **kwargs)
+                daemon = self._get_service(bound.arguments["cluster_name"], bound.arguments["service_name"])
+                if getattr(daemon, "_ecs_motion", None) is not None and daemon.scheduling_strategy == "DAEMON":
+                    # A DAEMON service is deleted as it is: its desiredCount is the scheduler's.
+                    bound.arguments["force"] = True
+                service = original(*bound.args, **bound.kwargs)
                 m = getattr(service, "_ecs_motion", None)
                 if m is not None:
                     # ECS keeps a deleted service DRAINING until its tasks have stopped.

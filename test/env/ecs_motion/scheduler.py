@@ -9,6 +9,7 @@ states and the counts follow. Wording of events and reasons is ECS's.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -53,11 +54,13 @@ def full_task_definition_arn(service: Any) -> str | None:
 
 def updated(service: Any, before: Revision, force_new_deployment: bool, pace: Pace) -> None:
     """After UpdateService: a changed revision (or forceNewDeployment) makes a new PRIMARY; with a
-    blue/green, canary or linear strategy it is released from the live revision (strategies.py)."""
+    blue/green, canary or linear strategy it is released from the live revision (strategies.py).
+    A changed capacity provider strategy alone does not ("This parameter doesn't trigger a new
+    service deployment"): the next deployment, forced or not, takes it."""
     m: ServiceMotion = service._ecs_motion
     service.task_definition = full_task_definition_arn(service)
     after = Revision.of(service)
-    if after != before or force_new_deployment:
+    if dataclasses.replace(after, capacity_provider_strategy=before.capacity_provider_strategy) != before or force_new_deployment:
         live = m.last_completed if m.last_completed in service.deployments else None
         for d in service.deployments:
             if d.status == "PRIMARY":
@@ -104,6 +107,10 @@ def step(service: Any, pace: Pace, settings: Settings) -> bool:
         recount(service)
         return bool(m.tasks)
 
+    daemon = service.scheduling_strategy == "DAEMON"
+    if daemon:
+        # The DAEMON scheduler's desiredCount is the cluster's ACTIVE container instances.
+        service.desired_count = len(active_instances(service))
     primary = primary_of(service)
     desired = service.desired_count or 0
     minimum, maximum, breaker = deployment_settings(service)
@@ -125,7 +132,9 @@ def step(service: Any, pace: Pace, settings: Settings) -> bool:
 
     releasing = strategies.advance(service, primary, desired, lambda d: start(service, d, pace, settings, news), lambda t, why: stop(t, pace, news, why))
     primary = primary_of(service)
-    if not releasing:
+    if daemon:
+        daemon_rolling(service, primary, pace, settings, news)
+    elif not releasing:
         rolling(service, primary, desired, (minimum, maximum), pace, settings, news)
 
     news.report(service)
@@ -170,6 +179,30 @@ def rolling(service: Any, primary: Deployment, desired: int, percents: tuple[int
         for _ in range(max(0, min(desired - primary_live, ceiling - live))):
             if not start(service, primary, pace, settings, news):
                 break
+
+
+def active_instances(service: Any) -> list[Any]:
+    return [ci for ci in service._backend.container_instances.get(service.cluster_name, {}).values() if ci.status == "ACTIVE"]
+
+
+def daemon_rolling(service: Any, primary: Deployment, pace: Pace, settings: Settings, news: "Changes") -> None:
+    """The DAEMON scheduler: one task of the PRIMARY on each ACTIVE container instance. A task on
+    an instance that left (draining, deregistered) stops. A new revision replaces the task of each
+    instance in place, as ECS's defaults for daemons (minimumHealthyPercent 0, maximumPercent 100)
+    do: the old task stops, and once it has stopped the new one starts there."""
+    m: ServiceMotion = service._ecs_motion
+    reason = f"Scaling activity initiated by (deployment {primary.id})"
+    instances = active_instances(service)
+    for task in [t for t in m.tasks if tasks.is_live(t) and not any(t._ecs_motion.container_instance is ci for ci in instances)]:
+        stop(task, pace, news, reason)
+    if primary.rollout_state == "FAILED":
+        return
+    for ci in instances:
+        here = [t for t in m.tasks if t._ecs_motion.container_instance is ci and t.last_status != "STOPPED"]
+        for task in [t for t in here if tasks.is_live(t) and t._ecs_motion.deployment is not primary]:
+            stop(task, pace, news, reason)
+        if not here:
+            start(service, primary, pace, settings, news, on=ci)
 
 
 class Changes:
@@ -220,15 +253,16 @@ def stop(task: Any, pace: Pace, news: Changes, reason: str) -> None:
                 c.exitCode = 0
 
 
-def start(service: Any, deployment: Deployment, pace: Pace, settings: Settings, news: Changes) -> bool:
-    """Places and launches one task of `deployment`; False when the cluster has no room for it."""
+def start(service: Any, deployment: Deployment, pace: Pace, settings: Settings, news: Changes, on: Any = None) -> bool:
+    """Places and launches one task of `deployment` (on container instance `on` when given); False
+    when the cluster has no room for it."""
     m: ServiceMotion = service._ecs_motion
     backend = service._backend
     cluster = backend.clusters.get(service.cluster_name)
     if cluster is None:
         return False
     task_definition = backend.describe_task_definition(deployment.task_definition)
-    placed = place(service, deployment, task_definition)
+    placed = place(service, deployment, task_definition, on)
     if placed is None:
         if not m.placement_reported:
             m.placement_reported = True
@@ -253,19 +287,26 @@ def start(service: Any, deployment: Deployment, pace: Pace, settings: Settings, 
     return True
 
 
-def place(service: Any, deployment: Deployment, task_definition: Any) -> tuple[Any, dict[str, Any] | None] | None:
+def place(service: Any, deployment: Deployment, task_definition: Any, on: Any = None) -> tuple[Any, dict[str, Any] | None] | None:
     """(container instance, reserved resources), (None, None) when no instance is involved, or
     None when no instance has room. Fargate needs none; an EC2 cluster without registered
-    container instances stands for one whose capacity provider always finds room."""
+    container instances stands for one whose capacity provider always finds room. A task goes
+    to the instance with the fewest of the service's tasks that has room (ECS's default spreads
+    a service's tasks; the service's placementStrategy is not read), or only to `on` if given."""
     cps = deployment.capacity_provider_strategy or []
     if deployment.launch_type == "FARGATE" or any(p.get("capacityProvider") in tasks.FARGATE_PROVIDERS for p in cps):
         return None, None
     backend = service._backend
-    instances = [ci for ci in backend.container_instances.get(service.cluster_name, {}).values() if ci.status == "ACTIVE"]
+    instances = active_instances(service)
+    if on is not None:
+        instances = [ci for ci in instances if ci is on]
+        if not instances:
+            return None
     if not instances:
         return None, None
     needs = requirements(task_definition)
-    for ci in instances:
+    m: ServiceMotion = service._ecs_motion
+    for ci in sorted(instances, key=lambda ci: sum(1 for t in m.tasks if tasks.is_live(t) and t._ecs_motion.container_instance is ci)):
         if backend._can_be_placed(ci, needs):
             backend.update_container_instance_resources(ci, needs)
             return ci, needs
