@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { AwsProxyControl, type CallCounts } from "../test/env/aws-proxy-control.js";
 import { defaultVpc, testAwsClients, uniqueAccountId, vpcSubnets } from "../test/env/aws.js";
 import type { StackInfo } from "../test/env/stack.js";
-import { fleetManifests, type Manifest } from "./fleet.js";
+import { fleetManifests, type FleetSize, type Manifest } from "./fleet.js";
 import { createNamespace, FleetWatch } from "./kube.js";
 import { epochMs } from "./measure.js";
 import type { BenchOptions } from "./options.js";
@@ -32,14 +32,12 @@ export interface Deployment {
   watch: FleetWatch;
 }
 
-export async function prepareDeployment(ctx: RunContext, label: string): Promise<Deployment> {
-  const namespace = `bench-${label}-${randomBytes(3).toString("hex")}`;
-  await createNamespace(ctx.kc, namespace);
-  const accountId = uniqueAccountId();
+/** An AWS account ready for a fleet: its default VPC and, when the fleet has ListenerRules, a
+ * listener on an ALB (which the operator does not manage). */
+export async function prepareAccount(ctx: RunContext, accountId: string): Promise<{ vpcId: string; listenerArn: string }> {
   const vpcId = await defaultVpc(ctx.stack, accountId);
   let listenerArn = "";
   if (ctx.opts.mix > 0) {
-    // ListenerRules go on a listener of an existing ALB, which the operator does not manage.
     const { elbv2 } = testAwsClients(ctx.stack, accountId);
     const subnets = await vpcSubnets(ctx.stack, accountId, vpcId);
     const lb = await elbv2.send(new CreateLoadBalancerCommand({ Name: "bench", Type: "application", Subnets: subnets.slice(0, 2) }));
@@ -53,20 +51,28 @@ export async function prepareDeployment(ctx: RunContext, label: string): Promise
     );
     listenerArn = listener.Listeners?.[0]?.ListenerArn ?? "";
   }
-  const watch = new FleetWatch(ctx.kc, namespace);
-  await watch.start();
-  return { label, namespace, accountId, manifests: fleetManifests({ n: ctx.opts.n, mix: ctx.opts.mix }, { namespace, vpcId, listenerArn }), watch };
+  return { vpcId, listenerArn };
 }
 
-export function startOperatorFor(ctx: RunContext, dep: Deployment, label: string): Promise<BenchOperator> {
+export async function prepareDeployment(ctx: RunContext, label: string, size: FleetSize = { n: ctx.opts.n, mix: ctx.opts.mix }, accountId = uniqueAccountId()): Promise<Deployment> {
+  const namespace = `bench-${label}-${randomBytes(3).toString("hex")}`;
+  await createNamespace(ctx.kc, namespace);
+  const { vpcId, listenerArn } = await prepareAccount(ctx, accountId);
+  const watch = new FleetWatch(ctx.kc, namespace);
+  await watch.start();
+  return { label, namespace, accountId, manifests: fleetManifests(size, { namespace, vpcId, listenerArn }), watch };
+}
+
+export function startOperatorFor(ctx: RunContext, dep: { accountId: string; namespaces: string[] } | Deployment, label: string): Promise<BenchOperator> {
   return startBuiltOperator(ctx.stack, {
     accountId: dep.accountId,
-    namespaces: [dep.namespace],
+    namespaces: "namespaces" in dep ? dep.namespaces : [dep.namespace],
     workers: ctx.opts.workers,
     resyncSeconds: ctx.opts.resyncSeconds,
     logDir: ctx.logDir,
     label: `run${String(ctx.run)}-${label}`,
     awsRateOverrides: ctx.opts.awsRateOverrides,
+    nodeFlags: ctx.opts.nodeFlags,
     ...(ctx.opts.cpuProfDir ? { cpuProfDir: ctx.opts.cpuProfDir } : {}),
   });
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values; NaN when there are none. */
@@ -45,6 +46,22 @@ export function procMemory(pid: number): ProcMemory | undefined {
   return { rssKiB: field("VmRSS"), hwmKiB: field("VmHWM") };
 }
 
+let clockTicks: number | undefined;
+
+/** CPU time (user + system) a live process has used, in seconds, from /proc (Linux); undefined once it has gone. */
+export function procCpuSeconds(pid: number): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${String(pid)}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  clockTicks ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
 /** Samples a process's memory on an interval and remembers the peaks, so they survive its exit. */
 export class MemorySampler {
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -52,8 +69,11 @@ export class MemorySampler {
   private peakRss = 0;
   private last: ProcMemory | undefined;
   private stretchPeakRss = 0;
-  /** The largest sampled resident set of each stretch of the process's life, as marked. */
-  readonly stretches: { label: string; peakRssMiB: number; endRssMiB: number }[] = [];
+  private lastCpu = 0;
+  private stretchStartCpu = 0;
+  /** The largest sampled resident set of each stretch of the process's life, as marked, its final
+   * resident set and the CPU seconds the process used in it. */
+  readonly stretches: { label: string; peakRssMiB: number; endRssMiB: number; cpuSeconds: number }[] = [];
 
   constructor(
     readonly pid: number,
@@ -68,6 +88,7 @@ export class MemorySampler {
 
   sample(): ProcMemory | undefined {
     const m = procMemory(this.pid);
+    this.lastCpu = procCpuSeconds(this.pid) ?? this.lastCpu;
     if (m) {
       this.last = m;
       this.peakHwm = Math.max(this.peakHwm, m.hwmKiB);
@@ -80,13 +101,20 @@ export class MemorySampler {
   /** Ends a stretch (e.g. a phase) of the process's life: its peak and final resident set. */
   mark(label: string): void {
     const now = this.sample() ?? this.last;
-    this.stretches.push({ label, peakRssMiB: round(this.stretchPeakRss / 1024), endRssMiB: round((now?.rssKiB ?? Number.NaN) / 1024) });
+    this.stretches.push({ label, peakRssMiB: round(this.stretchPeakRss / 1024), endRssMiB: round((now?.rssKiB ?? Number.NaN) / 1024), cpuSeconds: round(this.lastCpu - this.stretchStartCpu, 2) });
     this.stretchPeakRss = 0;
+    this.stretchStartCpu = this.lastCpu;
   }
 
   /** The current resident set in MiB (the last sample if the process has gone). */
   rssMiB(): number {
     return ((this.sample() ?? this.last)?.rssKiB ?? Number.NaN) / 1024;
+  }
+
+  /** CPU seconds (user + system) used so far (the last sample's once the process has gone). */
+  cpuSeconds(): number {
+    this.sample();
+    return this.lastCpu;
   }
 
   /** The largest resident set seen: the kernel's VmHWM, which no sampling interval can miss. */

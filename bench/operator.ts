@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { sumSamples } from "../test/env/operator-process.js";
@@ -11,6 +11,19 @@ import { epochMs, MemorySampler, round } from "./measure.js";
  * of what runs in production, not of tsx compiling on the fly. */
 export const OPERATOR_MAIN = join(repoRoot, "dist/src/main.js");
 
+/**
+ * The Node.js flags the image starts the operator with: those of the Dockerfile's ENTRYPOINT
+ * (["node", ...flags, "/app/dist/src/main.js"]), so that the bench measures what ships.
+ */
+export function shippedNodeFlags(dockerfile = readFileSync(join(repoRoot, "Dockerfile"), "utf8")): string[] {
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  if (entrypoint === undefined) throw new Error("the Dockerfile has no ENTRYPOINT in exec form");
+  const argv = JSON.parse(entrypoint) as string[];
+  const script = argv.findIndex((arg) => arg.endsWith("/main.js"));
+  if (argv[0] !== "node" || script < 1) throw new Error(`unexpected ENTRYPOINT ${entrypoint}: expected ["node", ...flags, ".../main.js"]`);
+  return argv.slice(1, script);
+}
+
 export interface OperatorSettings {
   accountId: string;
   namespaces: string[];
@@ -22,6 +35,8 @@ export interface OperatorSettings {
   cpuProfDir?: string;
   /** ECS_OPERATOR_AWS_RATES: the quotas its client-side buckets keep under. */
   awsRateOverrides: string;
+  /** Node.js flags before the script (shippedNodeFlags()). */
+  nodeFlags: string[];
 }
 
 export interface BenchOperator {
@@ -43,7 +58,7 @@ export async function startBuiltOperator(stack: StackInfo, settings: OperatorSet
   mkdirSync(settings.logDir, { recursive: true });
   const httpPort = await freePort();
   const logFile = join(settings.logDir, `operator-${settings.label}.log`);
-  const nodeFlags = settings.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfDir}`, `--cpu-prof-name=operator-${settings.label}.cpuprofile`] : [];
+  const nodeFlags = [...settings.nodeFlags, ...(settings.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfDir}`, `--cpu-prof-name=operator-${settings.label}.cpuprofile`] : [])];
   const args = [
     ...nodeFlags,
     OPERATOR_MAIN,

@@ -19,6 +19,7 @@ import { coldConverge } from "./phases/cold.js";
 import { applyLatency } from "./phases/latency.js";
 import { steadyRecheck } from "./phases/recheck.js";
 import { restart } from "./phases/restart.js";
+import { multiAccountConverge } from "./phases/accounts.js";
 import { throttledConverge } from "./phases/throttled.js";
 import { summarize, table, type RunResult } from "./report.js";
 
@@ -32,10 +33,13 @@ async function runOnce(ctx: RunContext): Promise<RunResult> {
   const result: RunResult = { run: ctx.run, objects: {}, rssMiB: { peak: 0, byProcess: {}, byPhase: [] } };
   const has = (p: string): boolean => (opts.phases as string[]).includes(p);
 
-  if (opts.phases.some((p) => p !== "throttled")) {
+  if (opts.phases.some((p) => p !== "throttled" && p !== "accounts")) {
     const dep = await prepareDeployment(ctx, "fleet");
     result.objects = countByKind(dep.manifests);
     const first = await startOperatorFor(ctx, dep, "first");
+    // Ready (caches synced, workers running) on an empty namespace: the cost of the process itself.
+    result.rssMiB.start = round(first.memory.rssMiB());
+    ctx.log(`start: operator ready, RSS ${String(result.rssMiB.start)} MiB`);
     let operator: BenchOperator = first;
     const heaps = new Map<string, Record<string, number>>();
     const mark = async (label: string): Promise<void> => {
@@ -80,15 +84,24 @@ async function runOnce(ctx: RunContext): Promise<RunResult> {
   }
   if (has("throttled")) {
     result.throttledConverge = await throttledConverge(ctx);
-    result.rssMiB.byProcess.throttled = result.throttledConverge.rssPeakMiB;
-    ctx.log(`throttled: ${String(result.throttledConverge.seconds)} s against a floor of ${String(result.throttledConverge.floorSeconds)} s, ${String(result.throttledConverge.throttleErrors)} throttle errors`);
+    const t = result.throttledConverge;
+    result.rssMiB.byProcess.throttled = t.rssPeakMiB;
+    result.rssMiB.byPhase.push({ process: "throttled", label: "throttled", peakRssMiB: t.rssPeakMiB, endRssMiB: t.rssEndMiB, cpuSeconds: t.cpuSeconds, heapMiB: t.heapMiB });
+    ctx.log(`throttled: ${String(t.seconds)} s against a floor of ${String(t.floorSeconds)} s, ${String(t.throttleErrors)} throttle errors`);
+  }
+  if (has("accounts")) {
+    const a = await multiAccountConverge(ctx, result.throttledConverge);
+    result.accounts = a;
+    result.rssMiB.byProcess.accounts = a.rssPeakMiB;
+    result.rssMiB.byPhase.push({ process: "accounts", label: "accounts", peakRssMiB: a.rssPeakMiB, endRssMiB: a.rssEndMiB, cpuSeconds: a.cpuSeconds, heapMiB: a.heapMiB });
+    ctx.log(`accounts: ${String(a.objects)} objects in ${String(a.accounts)} accounts converged in ${String(a.seconds)} s (${a.byAccount.map((x) => String(x.seconds)).join(" / ")}), ${String(a.ratio ?? "-")} x one account's ${String(a.singleAccountSeconds ?? "-")} s; floor ${String(a.floorSeconds)} s`);
   }
   result.rssMiB.peak = Math.max(0, ...Object.values(result.rssMiB.byProcess));
   return result;
 }
 
 async function main(opts: BenchOptions): Promise<void> {
-  say(`N=${String(opts.n)} pairs + ${String(opts.mix)} of each other kind; ${String(opts.runs)} run(s); workers ${String(opts.workers)}; resync ${String(opts.resyncSeconds)} s; phases ${opts.phases.join(",")}`);
+  say(`size ${opts.size}: N=${String(opts.n)} pairs + ${String(opts.mix)} of each other kind; ${String(opts.runs)} run(s); workers ${String(opts.workers)}; resync ${String(opts.resyncSeconds)} s; phases ${opts.phases.join(",")}; node ${opts.nodeFlags.join(" ")}`);
   say("building the operator (tsc -p tsconfig.build.json)");
   execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: repoRoot, stdio: "inherit" });
   const logDir = mkdtempSync(join(tmpdir(), "ecs-operator-bench-"));

@@ -1,9 +1,8 @@
 // The commands of the ecs-operator binary: `run` (the operator), `crds` (print the
 // CustomResourceDefinitions), `compose convert` (Docker Compose files to manifests), `help`.
 // Every command answers --help; every usage error is one line on stderr and exit code 2.
-import { renderCrdFiles } from "./api/crd.js";
-import { crdKinds } from "./api/index.js";
-import { composeCommand, composeHelp } from "./compose/cli.js";
+// Each command loads what it needs when it runs (dynamic imports): `run` is a long-lived process
+// whose memory is counted, and the CRD renderer and the compose converter have no part in it.
 import { loadConfig, runHelp } from "./config.js";
 import { HELP_FLAG, UsageError, formatFlags, parseFlags } from "./flags.js";
 
@@ -44,7 +43,7 @@ export function usageLine(command: string, err: UsageError): string {
 }
 
 /** The help of a command, by its name; undefined for an unknown command. */
-function helpOf(command: string | undefined): string | undefined {
+async function helpOf(command: string | undefined): Promise<string | undefined> {
   switch (command) {
     case undefined:
       return topHelp;
@@ -53,7 +52,7 @@ function helpOf(command: string | undefined): string | undefined {
     case "crds":
       return crdsHelp;
     case "compose":
-      return composeHelp;
+      return (await import("./compose/cli.js")).composeHelp;
     default:
       return undefined;
   }
@@ -95,11 +94,12 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
           io.stdout(crdsHelp);
           return 0;
         }
+        const [{ renderCrdFiles }, { crdKinds }] = await Promise.all([import("./api/crd.js"), import("./api/index.js")]);
         io.stdout([...renderCrdFiles(crdKinds).values()].join("---\n"));
         return 0;
       }
       case "compose":
-        return composeCommand(rest, io);
+        return (await import("./compose/cli.js")).composeCommand(rest, io);
       case undefined:
       case "--help":
       case "-h":
@@ -107,7 +107,7 @@ export async function cli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       case "help": {
         const [topic, ...more] = rest;
-        const help = helpOf(topic);
+        const help = await helpOf(topic);
         if (help === undefined) throw new UsageError(`no command ${JSON.stringify(topic)}`);
         if (more.length > 0) throw new UsageError(`help takes one command, not ${JSON.stringify(rest.join(" "))}`);
         io.stdout(help);

@@ -1,6 +1,5 @@
-import { KubeConfig } from "@kubernetes/client-node";
 import { pino, type Logger } from "pino";
-import { GROUP, VERSION } from "./api/common.js";
+import { GROUP, VERSION } from "./api/names.js";
 import { CredentialCache } from "./accounts/credentials.js";
 import { ownAccountId } from "./accounts/identity.js";
 import { Placements } from "./accounts/placements.js";
@@ -13,7 +12,7 @@ import { startController, type Controller } from "./runtime/controller.js";
 import type { ManagedObject } from "./runtime/driver.js";
 import { kubeEventRecorder } from "./runtime/events.js";
 import { kubeClient } from "./runtime/kube-client.js";
-import { reuseConnections } from "./runtime/kube-connections.js";
+import { loadKubeAccess } from "./runtime/kube-config.js";
 import { startHttpServer } from "./runtime/http.js";
 import { startLeaderElection } from "./runtime/leader.js";
 import { countAwsCall, createMetrics } from "./runtime/metrics.js";
@@ -35,10 +34,8 @@ export interface RunningOperator {
 }
 
 export async function startOperator(config: OperatorConfig, logger: Logger = pino({ level: config.logLevel })): Promise<RunningOperator> {
-  const kubeConfig = new KubeConfig();
-  if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
-  else kubeConfig.loadFromDefault();
-  reuseConnections(kubeConfig);
+  const { access: kubeConfig, source, loader } = await loadKubeAccess(config.kubeconfig ? { file: config.kubeconfig } : {});
+  logger.info({ kubeconfig: source, loader }, "API server access configured");
 
   // Read at scrape time; `controllers` is filled once this replica leads.
   const metrics = createMetrics({ cachedObjects: () => [...controllers.values()].map((c) => ({ kind: c.kind, objects: c.list() })) });
@@ -123,6 +120,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
             if (!placements) throw new Error("placements are not ready before the caches have synced");
             return placements.place(obj);
           },
+          shardOf: (obj) => placements?.shardOf(obj) ?? "",
           kubeConfig,
           kube,
           lookup,

@@ -18,12 +18,17 @@ export interface ColdResult {
   /** The least time the operator's own client-side buckets allow for the calls it made (see rates.ts). */
   clientBucketFloorSeconds: number;
   limitingClass: string;
+  /** seconds / clientBucketFloorSeconds. */
+  floorRatio: number;
+  /** CPU seconds (user + system) the operator used to converge the fleet. */
+  cpuSeconds: number;
 }
 
 /** Applies the whole fleet at once to a running, idle operator and times it until all is Ready. */
 export async function coldConverge(ctx: RunContext, dep: Deployment, operator: BenchOperator, phase = "cold"): Promise<ColdResult> {
   const total = dep.manifests.length;
   await ctx.proxy.reset(dep.accountId);
+  const cpuBefore = operator.memory.cpuSeconds();
   const t0 = epochMs();
   const progress = setInterval(() => {
     ctx.log(`${phase}: ${String(dep.watch.readyCount())}/${String(total)} ready after ${String(Math.round((epochMs() - t0) / 1000))} s, operator RSS ${String(Math.round(operator.memory.rssMiB()))} MiB`);
@@ -47,6 +52,8 @@ export async function coldConverge(ctx: RunContext, dep: Deployment, operator: B
       byOperation,
       clientBucketFloorSeconds: round(floor.seconds),
       limitingClass: floor.limitingClass,
+      floorRatio: round((readyAt - t0) / 1000 / Math.max(floor.seconds, 1e-9), 2),
+      cpuSeconds: round(operator.memory.cpuSeconds() - cpuBefore, 1),
     };
   } finally {
     clearInterval(progress);

@@ -21,6 +21,9 @@ export interface RecheckResult {
   byOperation: Record<string, number>;
   /** From the grid slot to the last AWS call of the re-check. */
   seconds: number;
+  /** CPU seconds (user + system) the operator used in the window, and over one whole period from it. */
+  cpuSeconds: number;
+  cpuSecondsPerPeriod: number;
 }
 
 /**
@@ -46,15 +49,18 @@ export async function steadyRecheck(ctx: RunContext, dep: Deployment, operator: 
     updates: dep.watch.updatesSeen,
   };
   await ctx.proxy.reset(dep.accountId);
+  const cpuAtOpen = operator.memory.cpuSeconds();
+  const openedAt = epochMs();
   ctx.log(`recheck: window opened ${String(round((slot - epochMs()) / 1000))} s before the slot`);
   await sleepUntil(slot + g.spreadMs);
   const lastCall = await awsQuiet(ctx, dep.accountId, 3000);
+  const cpuSeconds = operator.memory.cpuSeconds() - cpuAtOpen;
   if (lastCall >= slot + g.periodMs) ctx.log("recheck: WARNING the re-check ran into the next period");
   const counts = await ctx.proxy.counts(dep.accountId);
   const byOperation = callsByOperation(counts, dep.accountId);
   const updates = dep.watch.updatesSeen - before.updates;
   const afterByKind = await statusWritesByKind();
-  return {
+  const result = {
     awsCalls: sum(byOperation),
     pairsAwsCalls: sum(byOperation, isPairRead),
     awsWrites: sum(byOperation, isWrite),
@@ -66,5 +72,9 @@ export async function steadyRecheck(ctx: RunContext, dep: Deployment, operator: 
     objects: dep.watch.total(),
     byOperation,
     seconds: round(Math.max(0, lastCall - slot) / 1000),
+    cpuSeconds: round(cpuSeconds, 2),
   };
+  // The rest of the period, idle: what one whole period of re-checking costs in CPU.
+  await sleepUntil(openedAt + g.periodMs);
+  return { ...result, cpuSecondsPerPeriod: round(operator.memory.cpuSeconds() - cpuAtOpen, 2) };
 }

@@ -18,6 +18,11 @@ export interface ThrottledResult {
   byClass: Floor["byClass"];
   byOperation: Record<string, number>;
   rssPeakMiB: number;
+  /** The throttled operator's memory: right after start, the phase's peak and end, heap at the end. */
+  rssStartMiB: number;
+  rssEndMiB: number;
+  cpuSeconds: number;
+  heapMiB: Record<string, number>;
 }
 
 /**
@@ -30,6 +35,8 @@ export async function throttledConverge(ctx: RunContext): Promise<ThrottledResul
   await ctx.proxy.setBuckets(buckets.map(({ match, ratePerSecond, burst }) => ({ match, ratePerSecond, burst })));
   const operator = await startOperatorFor(ctx, dep, "throttled");
   try {
+    const rssStartMiB = round(operator.memory.rssMiB());
+    const cpuBefore = operator.memory.cpuSeconds();
     const cold = await coldConverge(ctx, dep, operator, "throttled");
     const counts = await ctx.proxy.counts(dep.accountId);
     const floor = floorOf(callsByOperation(counts, dep.accountId, "forwarded"), ctx.opts.awsRates);
@@ -44,6 +51,10 @@ export async function throttledConverge(ctx: RunContext): Promise<ThrottledResul
       byClass: floor.byClass,
       byOperation: cold.byOperation,
       rssPeakMiB: round(operator.memory.peakMiB()),
+      rssStartMiB,
+      rssEndMiB: round(operator.memory.rssMiB()),
+      cpuSeconds: round(operator.memory.cpuSeconds() - cpuBefore, 1),
+      heapMiB: await operator.heap(),
     };
   } finally {
     await ctx.proxy.setBuckets([]);

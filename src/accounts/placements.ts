@@ -44,11 +44,15 @@ export class Placements {
     this.byKind = new Map(options.registrations.map((r) => [r.definition.kind, r]));
   }
 
+  /** The quota the object's AWS calls count against (account id and region), "" if it may not be placed. */
+  shardOf(obj: ManagedObject): string {
+    const placement = this.placementOf(obj);
+    return "refused" in placement ? "" : `${placement.accountId}/${placement.region}`;
+  }
+
   /** The driver for the object where it lives, or why it may not be served (no AWS call then). */
   place(obj: ManagedObject): PlacementChoice {
-    const namespace = this.options.namespace(obj.metadata.namespace) ?? { name: obj.metadata.namespace, labels: {} };
-    const accounts = this.options.accounts();
-    const placement = placementFor(obj, accounts, namespace, this.options.own);
+    const placement = this.placementOf(obj);
     if ("refused" in placement) return { refusal: { reason: "AccountNotGranted", message: placement.refused } };
     const { target, accountId, region } = placement;
     if (target.kind === "granted") {
@@ -71,6 +75,11 @@ export class Placements {
       served.drivers.set(obj.kind, driver);
     }
     return { driver, status: { account: accountId, region } };
+  }
+
+  private placementOf(obj: ManagedObject): ReturnType<typeof placementFor> {
+    const namespace = this.options.namespace(obj.metadata.namespace) ?? { name: obj.metadata.namespace, labels: {} };
+    return placementFor(obj, this.options.accounts(), namespace, this.options.own);
   }
 
   /** Forgets what was made for an AwsAccount that changed or went (new credentials next time). */

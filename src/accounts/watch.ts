@@ -2,10 +2,10 @@
 // namespaces (for label selectors), a check of each AwsAccount's role written to its status, and a
 // wake-up of the objects of every namespace whose grants changed (a revoked grant stops writes at
 // once; a new default moves nothing that was already placed).
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeAccess } from "../runtime/kube-config.js";
 import type { Logger } from "pino";
 import type { AwsAccount } from "../api/awsaccount.js";
-import { GROUP, VERSION } from "../api/common.js";
+import { GROUP, VERSION } from "../api/names.js";
 import { mergeConditions } from "../runtime/conditions.js";
 import { Informer } from "../runtime/informer.js";
 import type { KubeClient } from "../runtime/kube-client.js";
@@ -17,7 +17,7 @@ interface NamespaceObject {
 }
 
 export interface AccountWatchOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   kube: KubeClient;
   credentials: CredentialCache;
   logger: Logger;

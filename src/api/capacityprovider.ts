@@ -1,5 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { kindName } from "./names.js";
 import { Bool, immutable, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 /** An Auto Scaling group's ARN, as CreateCapacityProvider takes it. */
@@ -193,8 +194,7 @@ const status = statusSchema(
 );
 
 export const capacityProviderKind: KindDefinition<typeof spec, typeof status> = {
-  kind: "CapacityProvider",
-  plural: "capacityproviders",
+  ...kindName("CapacityProvider"),
   singular: "capacityprovider",
   shortNames: ["ecscp"],
   description: "An Amazon ECS capacity provider: an EC2 Auto Scaling group, or ECS Managed Instances, that a cluster's tasks are placed on.",

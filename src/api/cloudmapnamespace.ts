@@ -1,5 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { kindName } from "./names.js";
 import { Int, Optional, Str, StringEnum, immutable } from "./schema.js";
 
 /** One DNS label per dot, as Route 53 hosted zones require; `[.]` avoids escaping through CEL and YAML. */
@@ -56,8 +57,7 @@ const status = statusSchema(
 );
 
 export const cloudMapNamespaceKind: KindDefinition<typeof spec, typeof status> = {
-  kind: "CloudMapNamespace",
-  plural: "cloudmapnamespaces",
+  ...kindName("CloudMapNamespace"),
   singular: "cloudmapnamespace",
   shortNames: ["cmns"],
   description: "An AWS Cloud Map namespace (private DNS, public DNS or HTTP) in which CloudMapServices register their instances.",

@@ -1,5 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { kindName } from "./names.js";
 import { Int, List, Obj, Optional, Str, StringEnum, immutable, NameRef } from "./schema.js";
 
 /** Cloud Map's own pattern for service names, without the look-ahead that OpenAPI patterns lack. */
@@ -112,8 +113,7 @@ const status = statusSchema(
 );
 
 export const cloudMapServiceKind: KindDefinition<typeof spec, typeof status> = {
-  kind: "CloudMapService",
-  plural: "cloudmapservices",
+  ...kindName("CloudMapService"),
   singular: "cloudmapservice",
   shortNames: ["cmsvc"],
   description: "An AWS Cloud Map service: the DNS records (A, AAAA, SRV, CNAME) and health settings under which ECS registers a service's tasks.",

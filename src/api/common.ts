@@ -2,13 +2,10 @@ import { type Static, type TObject, type TProperties } from "@sinclair/typebox";
 import type { ObjectMeta } from "../runtime/object.js";
 import { Bool, Int, List, Obj, Optional, Str, StringEnum, StringMap } from "./schema.js";
 
-export const GROUP = "ecs.operator.dev";
-export const VERSION = "v1alpha1";
-export const API_VERSION = `${GROUP}/${VERSION}`;
-export const CATEGORY = "ecs";
+import { RESERVED_TAG_PREFIX } from "./names.js";
 
-/** Tag keys the operator writes itself; users may not set them (CEL below). */
-export const RESERVED_TAG_PREFIX = "ecs-operator.dev/";
+export { API_VERSION, GROUP, RESERVED_TAG_PREFIX, VERSION } from "./names.js";
+export const CATEGORY = "ecs";
 
 /** AWS account and region names, as AWS spells them. */
 export const ACCOUNT_NAME_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";

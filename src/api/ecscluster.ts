@@ -1,5 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { kindName } from "./names.js";
 import { immutable, Int, List, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 const capacityProvider = StringEnum(["FARGATE", "FARGATE_SPOT"] as const, "A Fargate capacity provider.");
@@ -140,8 +141,7 @@ const status = statusSchema(
 );
 
 export const ecsClusterKind: KindDefinition<typeof spec, typeof status> = {
-  kind: "EcsCluster",
-  plural: "ecsclusters",
+  ...kindName("EcsCluster"),
   singular: "ecscluster",
   shortNames: ["ecscluster"],
   description: "An Amazon ECS cluster, with Fargate and EC2 capacity providers and Container Insights.",

@@ -2,6 +2,7 @@ import type { Static } from "@sinclair/typebox";
 import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { capacityProviderStrategy, networkConfiguration, taskOverrides } from "./ecstask.js";
+import { kindName } from "./names.js";
 import { Bool, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 /** EventBridge Scheduler's names: schedules and schedule groups alike. */
@@ -154,8 +155,7 @@ const status = statusSchema(
 );
 
 export const ecsScheduleKind: KindDefinition<typeof spec, typeof status> = {
-  kind: "EcsSchedule",
-  plural: "ecsschedules",
+  ...kindName("EcsSchedule"),
   singular: "ecsschedule",
   shortNames: ["ecssched"],
   description: "A recurring or one-time run of an ECS task definition, like a Kubernetes CronJob: an EventBridge Scheduler schedule whose target is ECS RunTask.",

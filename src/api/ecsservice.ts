@@ -2,6 +2,7 @@ import type { Static } from "@sinclair/typebox";
 import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
 import { autoScalingSpec, autoScalingStatus } from "./ecsservice-autoscaling.js";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { kindName } from "./names.js";
 import { AnyObject, Bool, Int, List, Num, Obj, Optional, Str, StringEnum } from "./schema.js";
 import { logConfiguration } from "./taskdefinition.js";
 import { serviceVolumeConfigurations } from "./volume-configuration.js";
@@ -583,8 +584,7 @@ const status = statusSchema(
 );
 
 export const ecsServiceKind: KindDefinition<typeof spec, typeof status> = {
-  kind: "EcsService",
-  plural: "ecsservices",
+  ...kindName("EcsService"),
   singular: "ecsservice",
   shortNames: ["ecssvc"],
   description: "An Amazon ECS service: keeps tasks of a task definition running, behind target groups and in Cloud Map, with watched rollouts.",

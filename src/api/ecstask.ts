@@ -2,6 +2,7 @@ import type { Static } from "@sinclair/typebox";
 import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
 import { taskVolumeConfigurations } from "./volume-configuration.js";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { kindName } from "./names.js";
 import { Bool, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 /** ECS allows at most ten containers in a task definition, so at most ten overrides. */
@@ -199,8 +200,7 @@ const status = statusSchema(
 );
 
 export const ecsTaskKind: KindDefinition<typeof spec, typeof status> = {
-  kind: "EcsTask",
-  plural: "ecstasks",
+  ...kindName("EcsTask"),
   singular: "ecstask",
   shortNames: ["ecstask"],
   description: "One run of an ECS task definition to completion (RunTask), like a Kubernetes Job: re-run after failures up to backoffLimit, stopped when deleted.",

@@ -1,5 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { kindName } from "./names.js";
 import { Bool, immutable, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
 
 const values = (what: string, maxLength: number) => List(Str(what, { minLength: 1, maxLength }), "The values to match; any one of them matches.", { minItems: 1, maxItems: 5 });
@@ -111,8 +112,7 @@ const status = statusSchema(
 );
 
 export const listenerRuleKind: KindDefinition<typeof spec, typeof status> = {
-  kind: "ListenerRule",
-  plural: "listenerrules",
+  ...kindName("ListenerRule"),
   singular: "listenerrule",
   shortNames: ["lrule"],
   description: "A rule on an existing Application Load Balancer listener: path, host, header, query, method or source conditions forwarding to target groups with weights.",

@@ -1,5 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { kindName } from "./names.js";
 import { Bool, immutable, Int, List, Obj, Optional, Str, StringEnum, StringMap } from "./schema.js";
 
 /**
@@ -104,8 +105,7 @@ const status = statusSchema(
 );
 
 export const targetGroupKind: KindDefinition<typeof spec, typeof status> = {
-  kind: "TargetGroup",
-  plural: "targetgroups",
+  ...kindName("TargetGroup"),
   singular: "targetgroup",
   shortNames: ["tg"],
   description: "An Elastic Load Balancing v2 target group, for an ECS service's tasks behind a load balancer.",

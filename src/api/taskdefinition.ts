@@ -1,5 +1,6 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
+import { kindName } from "./names.js";
 import { Bool, Int, List, Obj, Optional, Str, StringEnum, StringMap, type CelRule } from "./schema.js";
 
 /** AWS allows at most ten containers in one task definition. */
@@ -572,8 +573,7 @@ const status = statusSchema(
 );
 
 export const taskDefinitionKind: KindDefinition<typeof spec, typeof status> = {
-  kind: "TaskDefinition",
-  plural: "taskdefinitions",
+  ...kindName("TaskDefinition"),
   singular: "taskdefinition",
   shortNames: ["taskdef", "td"],
   description: "An Amazon ECS task definition family: every spec change registers a new revision; old revisions of this object are deregistered beyond revisionHistoryLimit.",

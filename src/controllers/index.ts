@@ -1,17 +1,18 @@
 import type { Static, TObject } from "@sinclair/typebox";
 import type { AwsClients } from "../aws/clients.js";
 import type { CustomObject, KindDefinition } from "../api/common.js";
-import { capacityProviderKind } from "../api/capacityprovider.js";
-import { cloudMapNamespaceKind } from "../api/cloudmapnamespace.js";
-import { cloudMapServiceKind } from "../api/cloudmapservice.js";
-import { ecsClusterKind } from "../api/ecscluster.js";
-import { ecsServiceKind } from "../api/ecsservice.js";
-import { ecsScheduleKind } from "../api/ecsschedule.js";
-import { ecsTaskKind } from "../api/ecstask.js";
-import { kinds } from "../api/index.js";
-import { listenerRuleKind } from "../api/listenerrule.js";
-import { targetGroupKind } from "../api/targetgroup.js";
-import { taskDefinitionKind } from "../api/taskdefinition.js";
+// The definitions as types only: their TypeBox schemas stay out of the operator's process.
+import type { capacityProviderKind } from "../api/capacityprovider.js";
+import type { cloudMapNamespaceKind } from "../api/cloudmapnamespace.js";
+import type { cloudMapServiceKind } from "../api/cloudmapservice.js";
+import type { ecsClusterKind } from "../api/ecscluster.js";
+import type { ecsServiceKind } from "../api/ecsservice.js";
+import type { ecsScheduleKind } from "../api/ecsschedule.js";
+import type { ecsTaskKind } from "../api/ecstask.js";
+import type { listenerRuleKind } from "../api/listenerrule.js";
+import type { targetGroupKind } from "../api/targetgroup.js";
+import type { taskDefinitionKind } from "../api/taskdefinition.js";
+import { kindName, MANAGED_KINDS, type KindName, type ManagedKind } from "../api/names.js";
 import { UNREFERENCED, type AnyDriver, type Driver } from "../runtime/driver.js";
 import type { Lookup, ReferenceFields } from "../runtime/references.js";
 import { cloudMapNamespaceDriver } from "./cloudmapnamespace/driver.js";
@@ -47,7 +48,7 @@ export interface DriverContext {
 }
 
 export interface KindRegistration {
-  definition: KindDefinition;
+  definition: KindName;
   /** The kind's reference declaration (the same object its drivers carry): the reference index reads it. */
   references: ReferenceFields<never>;
   /** A driver for one account and region (DriverContext.clients); made on first use there. */
@@ -60,6 +61,13 @@ export interface KindRegistration {
   summarisesReferrers?: { statusFields: readonly string[] };
 }
 
+/** A kind's names, typed with its definition (a type only) so that register() can check its driver. */
+interface KindRef<D extends KindDefinition> extends KindName {
+  readonly definition?: D;
+}
+
+const ref = <D extends KindDefinition>(kind: ManagedKind): KindRef<D> => kindName(kind);
+
 /** The custom object type a kind definition's schemas describe. */
 type ObjectOf<D> = D extends KindDefinition<infer Spec extends TObject, infer Status extends TObject> ? CustomObject<Static<Spec>, Static<Status>> : never;
 
@@ -68,36 +76,36 @@ type ObjectOf<D> = D extends KindDefinition<infer Spec extends TObject, infer St
  * definition's schemas describe, so a driver cannot be registered for the wrong kind.
  */
 function register<D extends KindDefinition, Deps, Observed, R extends ReferenceFields<ObjectOf<D>["spec"]>>(
-  definition: D,
+  definition: KindRef<D>,
   references: R,
   driver: (context: DriverContext) => Driver<ObjectOf<D>, Deps, Observed, R>,
   options: Pick<KindRegistration, "summarisesReferrers"> = {},
 ): KindRegistration {
-  return { definition, references: references, driver, ...options };
+  return { definition: { kind: definition.kind, plural: definition.plural }, references: references, driver, ...options };
 }
 
 const byKind: Record<string, KindRegistration> = {
-  EcsCluster: register(ecsClusterKind, clusterReferences, ({ clients, lookup }) => ecsClusterDriver(clients.ecs, lookup), {
+  EcsCluster: register(ref<typeof ecsClusterKind>("EcsCluster"), clusterReferences, ({ clients, lookup }) => ecsClusterDriver(clients.ecs, lookup), {
     summarisesReferrers: { statusFields: ["arn", "runningCount", "pendingCount"] },
   }),
-  TaskDefinition: register(taskDefinitionKind, UNREFERENCED.references, ({ clients, lookup, settings }) => taskDefinitionDriver(clients.ecs, lookup, settings)),
-  TargetGroup: register(targetGroupKind, UNREFERENCED.references, ({ clients }) => targetGroupDriver(clients.elbv2)),
-  ListenerRule: register(listenerRuleKind, ruleReferences, ({ clients, lookup }) => listenerRuleDriver(clients.elbv2, lookup)),
-  CloudMapNamespace: register(cloudMapNamespaceKind, UNREFERENCED.references, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
-  CloudMapService: register(cloudMapServiceKind, cloudMapServiceReferences, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
-  EcsService: register(ecsServiceKind, serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, { aas: clients.applicationAutoScaling, elbv2: clients.elbv2 }, lookup, settings)),
-  EcsTask: register(ecsTaskKind, taskReferences, ({ clients, settings }) => ecsTaskDriver(clients.ecs, settings)),
-  EcsSchedule: register(ecsScheduleKind, scheduleReferences, ({ clients, settings }) => ecsScheduleDriver(clients.scheduler, clients.ecs, settings)),
-  CapacityProvider: register(capacityProviderKind, capacityProviderReferences, ({ clients }) => capacityProviderDriver(clients.ecs)),
+  TaskDefinition: register(ref<typeof taskDefinitionKind>("TaskDefinition"), UNREFERENCED.references, ({ clients, lookup, settings }) => taskDefinitionDriver(clients.ecs, lookup, settings)),
+  TargetGroup: register(ref<typeof targetGroupKind>("TargetGroup"), UNREFERENCED.references, ({ clients }) => targetGroupDriver(clients.elbv2)),
+  ListenerRule: register(ref<typeof listenerRuleKind>("ListenerRule"), ruleReferences, ({ clients, lookup }) => listenerRuleDriver(clients.elbv2, lookup)),
+  CloudMapNamespace: register(ref<typeof cloudMapNamespaceKind>("CloudMapNamespace"), UNREFERENCED.references, ({ clients }) => cloudMapNamespaceDriver(clients.serviceDiscovery)),
+  CloudMapService: register(ref<typeof cloudMapServiceKind>("CloudMapService"), cloudMapServiceReferences, ({ clients }) => cloudMapServiceDriver(clients.serviceDiscovery)),
+  EcsService: register(ref<typeof ecsServiceKind>("EcsService"), serviceReferences, ({ clients, lookup, settings }) => ecsServiceDriver(clients.ecs, { aas: clients.applicationAutoScaling, elbv2: clients.elbv2 }, lookup, settings)),
+  EcsTask: register(ref<typeof ecsTaskKind>("EcsTask"), taskReferences, ({ clients, settings }) => ecsTaskDriver(clients.ecs, settings)),
+  EcsSchedule: register(ref<typeof ecsScheduleKind>("EcsSchedule"), scheduleReferences, ({ clients, settings }) => ecsScheduleDriver(clients.scheduler, clients.ecs, settings)),
+  CapacityProvider: register(ref<typeof capacityProviderKind>("CapacityProvider"), capacityProviderReferences, ({ clients }) => capacityProviderDriver(clients.ecs)),
 };
 
 /**
- * Every kind the operator reconciles, in the order of the one list of kinds (src/api/index.ts),
- * which is dependency order. A kind without a registration, or one registered twice, fails here.
+ * Every kind the operator reconciles, in dependency order (src/api/names.ts, which src/api/index.ts
+ * follows). A kind without a registration, or one registered twice, fails here.
  */
-export const registrations: KindRegistration[] = kinds.map((definition) => {
-  const registration = byKind[definition.kind];
-  if (registration?.definition !== definition) throw new Error(`kind ${definition.kind} has no registration in src/controllers/index.ts`);
+export const registrations: KindRegistration[] = MANAGED_KINDS.map(({ kind }) => {
+  const registration = byKind[kind];
+  if (registration?.definition.kind !== kind) throw new Error(`kind ${kind} has no registration in src/controllers/index.ts`);
   return registration;
 });
-if (registrations.length !== Object.keys(byKind).length) throw new Error("src/controllers/index.ts registers a kind that src/api/index.ts does not list");
+if (registrations.length !== Object.keys(byKind).length) throw new Error("src/controllers/index.ts registers a kind that src/api/names.ts does not list");

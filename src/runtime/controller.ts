@@ -1,4 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeAccess } from "./kube-config.js";
 import type { Logger } from "pino";
 import { setTimeout as sleep } from "node:timers/promises";
 import { runCancellable } from "./cancellation.js";
@@ -8,7 +8,7 @@ import { Informer, objectKey } from "./informer.js";
 import type { KubeClient } from "./kube-client.js";
 import { startCountingKind, type Metrics } from "./metrics.js";
 import { customObjectWriter } from "./object-writer.js";
-import { WorkQueue, runWorkers } from "./queue.js";
+import { WorkQueue, WorkerPool } from "./queue.js";
 import { FINALIZER, reconcile, refuse, type ReconcilerContext } from "./reconciler.js";
 import type { Lookup } from "./references.js";
 
@@ -23,7 +23,13 @@ export interface ControllerOptions<Obj extends ManagedObject> {
   resource: ResourceRef;
   /** Which driver serves the object (where its resource lives), or why none may. */
   place: (obj: Obj) => PlacementChoice;
-  kubeConfig: KubeConfig;
+  /**
+   * The AWS quota (account and region) the object's calls count against, once known (after
+   * startAfter): `workers` reconciles per kind run for each, taking turns, so that one throttled
+   * account never holds every worker (docs/design.md, section 7).
+   */
+  shardOf?: (obj: Obj) => string;
+  kubeConfig: KubeAccess;
   kube: KubeClient;
   lookup: Lookup;
   /** Namespaces to watch; empty means all. */
@@ -78,7 +84,20 @@ const UNWIND_MS = 2000;
 export function startController<Obj extends ManagedObject>(opts: ControllerOptions<Obj>): Controller<Obj> {
   const { kind, resource, metrics } = opts;
   const log = opts.logger.child({ kind });
-  const queue = new WorkQueue();
+  const shards = new Set<string>();
+  let pool: WorkerPool | undefined;
+  const queue = new WorkQueue({
+    shardOf: (key) => {
+      const obj = find(key);
+      const shard = obj && opts.shardOf ? opts.shardOf(obj) : "";
+      if (!shards.has(shard)) {
+        shards.add(shard);
+        pool?.add(opts.workers);
+      }
+      return shard;
+    },
+    perShard: opts.workers,
+  });
   const cancellation = new AbortController();
   const paths = opts.namespaces.length === 0 ? [`/apis/${resource.group}/${resource.version}/${resource.plural}`] : opts.namespaces.map((ns) => `/apis/${resource.group}/${resource.version}/namespaces/${ns}/${resource.plural}`);
   startCountingKind(metrics, kind, resource.plural);
@@ -183,11 +202,16 @@ export function startController<Obj extends ManagedObject>(opts: ControllerOptio
     }
   };
 
-  const done = (opts.startAfter ?? Promise.resolve()).then(() =>
-    runWorkers(queue, opts.workers, handle, (key, err) => {
+  const done = (opts.startAfter ?? Promise.resolve()).then(() => {
+    // What was queued before the caches synced goes to the shards it belongs to now.
+    shards.clear();
+    queue.reshard();
+    pool = new WorkerPool(queue, handle, (key, err) => {
       log.error({ key, err }, "reconcile threw past the reconciler; the object waits for its next change");
-    }),
-  );
+    });
+    pool.add(opts.workers * Math.max(1, shards.size));
+    return pool.done();
+  });
 
   return {
     kind,

@@ -18,26 +18,43 @@ const COMPONENT = FIELD_MANAGER;
 
 const eventsPath = (namespace: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
 /** Repeats of one event within this window bump a count instead of adding an object, as kubelet does. */
-const AGGREGATION_WINDOW_MS = 10 * 60 * 1000;
+export const AGGREGATION_WINDOW_MS = 10 * 60 * 1000;
+/** Events remembered for aggregation at most (the oldest go first). */
+const MAX_REMEMBERED = 10_000;
 const MAX_MESSAGE = 1024;
 
 /**
  * Records core/v1 Events for `kubectl describe`. Fire and forget: an event that cannot be written
  * is logged, never allowed to fail a reconcile.
  */
-export function kubeEventRecorder(kube: KubeClient, logger: Logger): EventRecorder {
+export function kubeEventRecorder(kube: KubeClient, logger: Logger, now: () => Date = () => new Date()): EventRecorder & { remembered(): number } {
+  /** In order of last use, so that what is past the window is at the front. */
   const recent = new Map<string, Recorded & { at: number }>();
+  /** Forgets what can no longer be aggregated: a fleet's worth of "Created" would otherwise stay for the life of the process. */
+  const forgetOld = (at: number): void => {
+    for (const [key, entry] of recent) {
+      if (at - entry.at < AGGREGATION_WINDOW_MS && recent.size <= MAX_REMEMBERED) return;
+      recent.delete(key);
+    }
+  };
+  // A converged fleet records nothing for hours: look now and then too.
+  setInterval(() => {
+    forgetOld(now().getTime());
+  }, AGGREGATION_WINDOW_MS).unref();
 
   const record = async (obj: ManagedObject, type: "Normal" | "Warning", reason: string, message: string): Promise<void> => {
     const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;
     const key = `${obj.metadata.uid}\0${type}\0${reason}\0${text}`;
-    const now = new Date();
+    const time = now();
+    forgetOld(time.getTime());
     const seen = recent.get(key);
-    if (seen && now.getTime() - seen.at < AGGREGATION_WINDOW_MS) {
+    if (seen) {
       seen.count += 1;
-      seen.at = now.getTime();
+      seen.at = time.getTime();
+      recent.delete(key);
+      recent.set(key, seen);
       await kube
-        .request({ method: "PATCH", path: `${eventsPath(seen.namespace)}/${encodeURIComponent(seen.name)}`, body: { count: seen.count, lastTimestamp: now.toISOString() }, patchType: "application/merge-patch+json" })
+        .request({ method: "PATCH", path: `${eventsPath(seen.namespace)}/${encodeURIComponent(seen.name)}`, body: { count: seen.count, lastTimestamp: time.toISOString() }, patchType: "application/merge-patch+json" })
         .catch(() => undefined);
       return;
     }
@@ -50,13 +67,13 @@ export function kubeEventRecorder(kube: KubeClient, logger: Logger): EventRecord
       source: { component: COMPONENT },
       reportingComponent: COMPONENT,
       reportingInstance: process.env.HOSTNAME ?? COMPONENT,
-      firstTimestamp: now.toISOString(),
-      lastTimestamp: now.toISOString(),
+      firstTimestamp: time.toISOString(),
+      lastTimestamp: time.toISOString(),
       count: 1,
     };
     const created = await kube.request<{ metadata?: { name?: string } }>({ method: "POST", path: eventsPath(obj.metadata.namespace), body: event });
-    recent.set(key, { name: created.metadata?.name ?? "", namespace: obj.metadata.namespace, count: 1, at: now.getTime() });
-    if (recent.size > 10_000) recent.delete(recent.keys().next().value ?? "");
+    recent.set(key, { name: created.metadata?.name ?? "", namespace: obj.metadata.namespace, count: 1, at: time.getTime() });
+    forgetOld(time.getTime());
   };
 
   const emit = (obj: ManagedObject, type: "Normal" | "Warning", reason: string, message: string): void => {
@@ -66,6 +83,7 @@ export function kubeEventRecorder(kube: KubeClient, logger: Logger): EventRecord
     });
   };
   return {
+    remembered: () => recent.size,
     normal: (obj, reason, message) => {
       emit(obj, "Normal", reason, message);
     },

@@ -1,11 +1,10 @@
 // The watch + cache ("informer") for one collection: a paginated list, then a watch from the list's
 // resourceVersion, with client-go's reflector semantics. It is written on raw requests (auth, TLS and
-// proxy from KubeConfig) rather than on client-node 1.4's Watch and makeInformer: Watch skips a line
-// it cannot parse (that event is lost for good), keeps only the status code of a failed watch, and
+// proxy from the kubeconfig, kube-config.ts) rather than on client-node 1.4's Watch and makeInformer:
+// Watch skips a line it cannot parse (that event is lost for good), keeps only the status code of a failed watch, and
 // has no timeout (its 30 s timeout signal is overwritten on the next line), so a half-open
 // connection hangs forever; makeInformer stops for good on any error but 410, never asks for
 // bookmarks and lists in one request.
-import type { KubeConfig } from "@kubernetes/client-node";
 
 /**
  * What the informer reads of an object: raw JSON as the API server sends it. Narrower than
@@ -16,6 +15,7 @@ export interface KubernetesObject {
   kind?: string;
   metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string };
 }
+import type { KubeAccess } from "./kube-config.js";
 import type { IncomingMessage } from "node:http";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -30,7 +30,7 @@ export interface Backoff {
 }
 
 export interface InformerOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   /** The collection, e.g. /api/v1/namespaces/ns/configmaps or /apis/group/version/plural. */
   path: string;
   labelSelector?: string;
@@ -82,7 +82,7 @@ export class InactivityError extends Error {
 }
 
 export class Informer<T extends KubernetesObject> {
-  private readonly kubeConfig: KubeConfig;
+  private readonly kubeConfig: KubeAccess;
   private readonly path: string;
   private readonly selectors: Record<string, string | undefined>;
   private readonly pageSize: number;

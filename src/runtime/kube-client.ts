@@ -2,7 +2,7 @@
 // settings and proxy: the informer's lists and watches, and the operator's few writes (finalizers,
 // status, Events, the leader Lease). Every request has a deadline and follows the cancellation of
 // the reconcile it is made in.
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeAccess } from "./kube-config.js";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { currentSignal, deadline } from "./cancellation.js";
@@ -48,7 +48,7 @@ export function apiErrorFromResponse(res: IncomingMessage, body: string): Kubern
 }
 
 /** Sends one request with the kubeconfig's credentials and TLS settings (and proxy, through its agent). */
-export async function sendRequest(kubeConfig: KubeConfig, url: URL, init: { method: string; signal: AbortSignal; body?: string; contentType?: string }): Promise<IncomingMessage> {
+export async function sendRequest(kubeConfig: KubeAccess, url: URL, init: { method: string; signal: AbortSignal; body?: string; contentType?: string }): Promise<IncomingMessage> {
   // A body goes with its length: sent chunked, a DELETE's body left the keep-alive connection in a
   // state the API server answered the next request on with "400 Bad Request".
   const length = init.body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(init.body)) };
@@ -79,7 +79,7 @@ export interface KubeClient {
   request<T>(req: KubeRequest): Promise<T>;
 }
 
-export function kubeClient(kubeConfig: KubeConfig, options: { timeoutMs?: number } = {}): KubeClient {
+export function kubeClient(kubeConfig: KubeAccess, options: { timeoutMs?: number } = {}): KubeClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   return {
     async request<T>(req: KubeRequest): Promise<T> {

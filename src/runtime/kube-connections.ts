@@ -3,9 +3,9 @@ import { createHash } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 
-type AgentOptions = https.AgentOptions & { ca?: unknown; cert?: unknown; key?: unknown; pfx?: unknown };
-
 /** The TLS material and checks an agent's connections are made with. */
+export type AgentOptions = https.AgentOptions & { ca?: unknown; cert?: unknown; key?: unknown; pfx?: unknown };
+
 function keyOf(protocol: string, options: AgentOptions): string {
   const hash = createHash("sha256").update(protocol);
   for (const value of [options.ca, options.cert, options.key, options.pfx, options.passphrase, options.servername, options.rejectUnauthorized]) {
@@ -15,25 +15,37 @@ function keyOf(protocol: string, options: AgentOptions): string {
 }
 
 /**
+ * One keep-alive agent per set of TLS credentials: every request to the API server reuses a
+ * connection instead of paying a TLS handshake (and a new secure context). Credentials that change
+ * (a rotated client certificate or CA) get a new agent; headers (tokens) are per request.
+ */
+export class AgentPool {
+  private readonly agents = new Map<string, http.Agent>();
+
+  agentFor(protocol: "http:" | "https:", options: AgentOptions): http.Agent {
+    const key = keyOf(protocol, options);
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = protocol === "https:" ? new https.Agent({ ...options, keepAlive: true }) : new http.Agent({ ...options, keepAlive: true });
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+}
+
+/**
  * client-node 1.x builds a new agent for every request, so every request to the API server opens a
  * connection and pays a TLS handshake (and a new secure context): at a thousand objects, the
- * operator's biggest CPU cost. This makes the kubeconfig hand out one keep-alive agent per set of
- * TLS credentials instead. Credentials that change (a rotated client certificate) get a new agent;
- * headers (tokens) are applied per request as before. Proxy agents are left alone.
+ * operator's biggest CPU cost. This makes a client-node KubeConfig hand out the pool's agents
+ * instead. Proxy agents are left alone. (The operator's own loader, kube-config.ts, uses the pool
+ * directly; this serves the full client where it is loaded: tests, the bench, exotic kubeconfigs.)
  */
 export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
-  const agents = new Map<string, http.Agent>();
+  const pool = new AgentPool();
   const shared = <A>(agent: A): A | http.Agent => {
-    const plain = agent instanceof https.Agent ? "https" : agent instanceof http.Agent ? "http" : undefined;
-    if (plain === undefined || (agent as object).constructor !== (plain === "https" ? https.Agent : http.Agent)) return agent;
-    const options = (agent as unknown as { options: AgentOptions }).options;
-    const key = keyOf(plain, options);
-    let reused = agents.get(key);
-    if (!reused) {
-      reused = plain === "https" ? new https.Agent({ ...options, keepAlive: true }) : new http.Agent({ ...options, keepAlive: true });
-      agents.set(key, reused);
-    }
-    return reused;
+    const plain = agent instanceof https.Agent ? "https:" : agent instanceof http.Agent ? "http:" : undefined;
+    if (plain === undefined || (agent as object).constructor !== (plain === "https:" ? https.Agent : http.Agent)) return agent;
+    return pool.agentFor(plain, (agent as unknown as { options: AgentOptions }).options);
   };
 
   const applySecurityAuthentication = kubeConfig.applySecurityAuthentication.bind(kubeConfig);

@@ -277,3 +277,61 @@ describe("runWorkers", () => {
     await run;
   });
 });
+
+describe("WorkQueue shards (accounts and regions)", () => {
+  const shardOf = (key: string): string => key.slice(0, key.indexOf("/"));
+
+  it("hands out the shards' keys in turn, whatever order they were queued in", async () => {
+    const queue = new WorkQueue({ shardOf });
+    for (const key of ["a/1", "a/2", "a/3", "b/1", "b/2", "c/1"]) queue.add(key);
+    expect(await getAll(queue)).toEqual(["a/1", "b/1", "c/1", "a/2", "b/2", "a/3"]);
+  });
+
+  it("keeps a shard at its limit waiting without holding up the others, and serves it once a key is done", async () => {
+    const queue = new WorkQueue({ shardOf, perShard: 2 });
+    for (const key of ["a/1", "a/2", "a/3", "a/4", "b/1"]) queue.add(key);
+    const first = [await queue.get(), await queue.get(), await queue.get()];
+    expect(first).toEqual(["a/1", "b/1", "a/2"]);
+    // Shard a has two in flight and b none queued: a worker waits rather than take a/3.
+    const waiting = track(queue.get());
+    await flush();
+    expect(waiting.settled).toBe(false);
+    expect(queue.depth()).toBe(2);
+    queue.done("b/1");
+    await flush();
+    expect(waiting.settled).toBe(false);
+    queue.done("a/1");
+    await flush();
+    expect(waiting.value).toBe("a/3");
+  });
+
+  it("still serves changes before re-checks across shards, and a key once however it was re-added", async () => {
+    const queue = new WorkQueue({ shardOf });
+    queue.add("a/1", "resync");
+    queue.add("b/1", "resync");
+    queue.add("b/2", "change");
+    queue.add("a/1", "change");
+    queue.add("a/1", "resync");
+    expect(await getAll(queue)).toEqual(["b/2", "a/1", "b/1"]);
+  });
+
+  it("runs at most perShard reconciles of one shard at once under runWorkers", async () => {
+    vi.useRealTimers();
+    const queue = new WorkQueue({ shardOf, perShard: 2 });
+    const running = new Map<string, number>();
+    let most = 0;
+    for (let i = 0; i < 6; i++) queue.add(`a/${String(i)}`);
+    for (let i = 0; i < 6; i++) queue.add(`b/${String(i)}`);
+    const workers = runWorkers(queue, 8, async (key) => {
+      const shard = shardOf(key);
+      running.set(shard, (running.get(shard) ?? 0) + 1);
+      most = Math.max(most, running.get(shard) ?? 0);
+      await new Promise((resolve) => setImmediate(resolve));
+      running.set(shard, (running.get(shard) ?? 0) - 1);
+    });
+    while (queue.depth() > 0 || queue.inFlight() > 0) await new Promise((resolve) => setImmediate(resolve));
+    queue.shutDown();
+    await workers;
+    expect(most).toBe(2);
+  });
+});

@@ -1,7 +1,7 @@
 import type { RunTaskCommandInput, Task } from "@aws-sdk/client-ecs";
 import { createHash } from "node:crypto";
 import type { EcsTask, EcsTaskRecord, EcsTaskSpec, EcsTaskStatus } from "../../api/ecstask.js";
-import { RESERVED_TAG_PREFIX } from "../../api/common.js";
+import { RESERVED_TAG_PREFIX } from "../../api/names.js";
 import { ecsVolumeConfigurations } from "../../aws/ecs-volumes.js";
 import { desiredTags, fromLowerTagList, toLowerTagList, UID_TAG } from "../../aws/tags.js";
 import { revisionName } from "../../aws/task-definition-revisions.js";
