@@ -62,6 +62,20 @@ const spec = specSchema(
         },
       ),
     ),
+    serviceConnectDefaults: Optional(
+      Obj(
+        {
+          namespaceRef: Optional(
+            Obj({ name: Str("The name of the CloudMapNamespace in the same namespace.", { minLength: 1 }) }, "A CloudMapNamespace in the same namespace, by name."),
+          ),
+          namespace: Optional(
+            Str("The Cloud Map namespace's ARN, for one not managed here.", { maxLength: 1600, pattern: "^arn:[a-z-]+:servicediscovery:" }),
+          ),
+        },
+        "The Service Connect namespace of services that turn Service Connect on without naming one. Omitted: left as it is in AWS.",
+        { validations: [{ rule: "has(self.namespaceRef) != has(self.namespace)", message: "set exactly one of namespaceRef and namespace" }] },
+      ),
+    ),
     settings: Optional(
       List(
         Obj(
@@ -102,6 +116,7 @@ const spec = specSchema(
 const status = statusSchema(
   {
     clusterName: Optional(Str("The cluster's name in AWS.")),
+    serviceConnectNamespace: Optional(Str("The ARN of the cluster's default Service Connect namespace, as AWS reports it.")),
     status: Optional(Str("The cluster's status in AWS (ACTIVE, PROVISIONING, ...).")),
     runningTasksCount: Optional(Int("Tasks in the RUNNING state.")),
     pendingTasksCount: Optional(Int("Tasks in the PENDING state.")),

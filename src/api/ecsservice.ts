@@ -4,6 +4,8 @@ import { autoScalingSpec, autoScalingStatus } from "./ecsservice-autoscaling.js"
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { kindName } from "./names.js";
 import { AnyObject, Bool, Int, List, Num, Obj, Optional, Str, StringEnum } from "./schema.js";
+import { logConfiguration } from "./taskdefinition.js";
+import { serviceVolumeConfigurations } from "./volume-configuration.js";
 
 const immutable = (field: string) => [{ rule: "self == oldSelf", message: `${field} cannot be changed in place; delete and recreate the service` }];
 
@@ -104,6 +106,90 @@ const lifecycleHook = Obj(
         message: "PAUSE hooks cannot be configured at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT (only AWS_LAMBDA hooks can)",
       },
       { rule: "!has(self.targetType) || self.targetType != 'PAUSE' || !has(self.hookDetails)", message: "hookDetails is for AWS_LAMBDA hooks, not PAUSE ones" },
+    ],
+  },
+);
+
+const portRange = (what: string) => Int(what, { minimum: 1, maximum: 65535 });
+
+const serviceConnectService = Obj(
+  {
+    portName: Str("A named port mapping of the task definition (portMappings[].name): the port this service is reached on.", { minLength: 1, maxLength: 64 }),
+    discoveryName: Optional(
+      Str("The Cloud Map service ECS creates for it, unique in the namespace (default: portName).", { minLength: 1, maxLength: 64, pattern: "^[a-z0-9_][a-z0-9_-]*$" }),
+    ),
+    clientAliases: Optional(
+      List(
+        Obj(
+          {
+            port: portRange("The port clients connect to; the proxy listens on it in every task of the namespace."),
+            dnsName: Optional(
+              Str("The name clients use, e.g. api: a DNS name, not necessarily fully qualified (default: discoveryName.namespace).", { minLength: 1, maxLength: 127, pattern: "^[a-z0-9_][a-z0-9_.-]*$" }),
+            ),
+          },
+          "A name and port clients in the namespace reach this service by (e.g. http://api:8080).",
+        ),
+        "The endpoints clients use (ECS takes one).",
+        { maxItems: 1 },
+      ),
+    ),
+    ingressPortOverride: Optional(portRange("The port the proxy listens on for traffic into the task (default: the container port in awsvpc mode).")),
+    timeout: Optional(
+      Obj(
+        {
+          idleTimeoutSeconds: Optional(Int("Seconds an idle connection stays open (0: never closed; ECS's default 300 for HTTP, 3600 for TCP).", { minimum: 0, maximum: 2147483647 })),
+          perRequestTimeoutSeconds: Optional(Int("Seconds to wait for a whole response (0: no limit); not for TCP ports.", { minimum: 0, maximum: 2147483647 })),
+        },
+        "The proxy's timeouts.",
+      ),
+    ),
+    tls: Optional(
+      Obj(
+        {
+          issuerCertificateAuthority: Obj({ awsPcaAuthorityArn: Str("The AWS Private CA's ARN.", { minLength: 1 }) }, "The private certificate authority that issues the proxy's certificates."),
+          kmsKey: Optional(Str("The KMS key that protects the certificates' private keys.")),
+          roleArn: Optional(Str("The ECS infrastructure role that lets ECS use the certificate authority.")),
+        },
+        "TLS between the proxies.",
+      ),
+    ),
+  },
+  "A port of this service that clients in the namespace reach through Service Connect.",
+);
+
+const serviceConnectConfiguration = Obj(
+  {
+    enabled: Bool("Use Service Connect: ECS adds a proxy to each task that finds the namespace's services by their short names (and makes this one findable through services)."),
+    namespaceRef: Optional(nameRef("CloudMapNamespace (any type: HTTP is enough)")),
+    namespace: Optional(
+      Str("The Cloud Map namespace's ARN, for one not managed here. Neither this nor namespaceRef: the cluster's serviceConnectDefaults.", {
+        maxLength: 1600,
+        pattern: "^arn:[a-z-]+:servicediscovery:",
+      }),
+    ),
+    services: Optional(
+      List(serviceConnectService, "The ports other services reach this one on; omit for a client-only service.", {
+        maxItems: 20,
+        validations: [{ rule: "self.all(s, self.exists_one(t, t.portName == s.portName))", message: "each portName may be listed once" }],
+      }),
+    ),
+    logConfiguration: Optional(logConfiguration),
+    accessLogConfiguration: Optional(
+      Obj(
+        {
+          format: StringEnum(["TEXT", "JSON"] as const, "The access log's format."),
+          includeQueryParameters: Optional(StringEnum(["ENABLED", "DISABLED"] as const, "Log query strings too (default DISABLED).")),
+        },
+        "Access logs of the proxy (needs logConfiguration).",
+      ),
+    ),
+  },
+  "Service Connect: reach the namespace's services by short names through a managed proxy (retries, timeouts, TLS, metrics). A change deploys anew. Omitted: left as it is in AWS; enabled: false turns it off.",
+  {
+    validations: [
+      { rule: "!(has(self.namespaceRef) && has(self.namespace))", message: "set at most one of namespaceRef and namespace (neither: the cluster's serviceConnectDefaults)", fieldPath: ".namespace" },
+      { rule: "self.enabled || !has(self.services) || size(self.services) == 0", message: "services need enabled: true", fieldPath: ".services" },
+      { rule: "!has(self.accessLogConfiguration) || has(self.logConfiguration)", message: "accessLogConfiguration needs logConfiguration (where the proxy's logs go)", fieldPath: ".accessLogConfiguration", reason: "FieldValueRequired" },
     ],
   },
 );
@@ -324,6 +410,31 @@ const spec = specSchema(
     enableECSManagedTags: Optional(Bool("Let ECS tag the tasks with the cluster and service names.")),
     propagateTags: Optional(StringEnum(["TASK_DEFINITION", "SERVICE", "NONE"] as const, "Copy tags to tasks from the task definition or the service.")),
     forceNewDeployment: Optional(Str("Change this value (any string, e.g. a timestamp) to start a new deployment with the same task definition.")),
+    serviceConnectConfiguration: Optional(serviceConnectConfiguration),
+    volumeConfigurations: Optional(serviceVolumeConfigurations),
+    availabilityZoneRebalancing: Optional(
+      StringEnum(["ENABLED", "DISABLED"] as const, "Move tasks between Availability Zones to keep them balanced (ECS's default for a new service: ENABLED). Does not deploy anew."),
+    ),
+    vpcLatticeConfigurations: Optional(
+      List(
+        Obj(
+          {
+            roleArn: Str("The ECS infrastructure role ECS uses to register the tasks in VPC Lattice.", { minLength: 1 }),
+            targetGroupArn: Str("The VPC Lattice target group's ARN.", { minLength: 1 }),
+            portName: Str("A named port mapping of the task definition (portMappings[].name) whose port is registered.", { minLength: 1, maxLength: 64 }),
+          },
+          "A VPC Lattice target group the tasks are registered in.",
+        ),
+        "VPC Lattice target groups for the tasks. A change deploys anew.",
+        { maxItems: 5 },
+      ),
+    ),
+    role: Optional(
+      Str("The IAM role ECS uses to call the load balancer, only for load balancers with tasks that are not in awsvpc mode (otherwise ECS's service-linked role). Immutable.", {
+        minLength: 1,
+        validations: immutable("role"),
+      }),
+    ),
     autoScaling: Optional(autoScalingSpec),
   },
   "The desired ECS service: the CreateService/UpdateService input, in AWS's field names.",
@@ -379,6 +490,11 @@ const spec = specSchema(
       {
         rule: "!has(self.deploymentConfiguration) || !has(self.deploymentConfiguration.strategy) || self.deploymentConfiguration.strategy == 'ROLLING' || !has(self.deploymentController) || self.deploymentController.type == 'ECS'",
         message: "deployment strategies other than ROLLING need the ECS deployment controller",
+      },
+      {
+        rule: "!has(self.role) || has(self.loadBalancers)",
+        message: "role is the load balancers' role: it needs loadBalancers",
+        fieldPath: ".role",
       },
     ],
   },
@@ -449,6 +565,20 @@ const status = statusSchema(
     forceNewDeployment: Optional(Str("The forceNewDeployment value last acted upon.")),
     autoScaling: Optional(autoScalingStatus),
     release: Optional(release),
+    serviceConnect: Optional(
+      Obj(
+        {
+          namespace: Optional(Str("The Cloud Map namespace the PRIMARY deployment uses (ARN).")),
+          services: Optional(
+            List(
+              Obj({ discoveryName: Str("The name in the namespace."), discoveryArn: Optional(Str("The Cloud Map service ECS made for it.")) }, "A Cloud Map service of the deployment."),
+              "The Cloud Map services ECS made for the service's Service Connect ports.",
+            ),
+          ),
+        },
+        "Service Connect as the PRIMARY deployment has it (absent when it is off).",
+      ),
+    ),
   },
   "What the operator observed in AWS.",
 );

@@ -1,5 +1,6 @@
 import type { Static } from "@sinclair/typebox";
 import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
+import { taskVolumeConfigurations } from "./volume-configuration.js";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { kindName } from "./names.js";
 import { Bool, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
@@ -79,27 +80,6 @@ export const networkConfiguration = Obj(
   "Networking for tasks in awsvpc mode (required for Fargate).",
 );
 
-const volumeConfiguration = Obj(
-  {
-    name: Str("The volume's name in the task definition (configuredAtLaunch: true there).", { minLength: 1, maxLength: 255 }),
-    managedEBSVolume: Obj(
-      {
-        roleArn: Str("The infrastructure role ECS uses to create and attach the volume."),
-        sizeInGiB: Optional(Int("Size in GiB.", { minimum: 1, maximum: 16384 })),
-        snapshotId: Optional(Str("A snapshot to create the volume from.")),
-        volumeType: Optional(StringEnum(["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"] as const, "The EBS volume type (default gp3).")),
-        iops: Optional(Int("Provisioned IOPS (io1, io2, gp3).", { minimum: 0 })),
-        throughput: Optional(Int("Throughput in MiB/s (gp3).", { minimum: 0 })),
-        encrypted: Optional(Bool("Encrypt the volume.")),
-        kmsKeyId: Optional(Str("The KMS key for encryption.")),
-        filesystemType: Optional(StringEnum(["ext3", "ext4", "xfs", "ntfs"] as const, "The filesystem (default xfs on Linux).")),
-      },
-      "An EBS volume ECS creates for the task and deletes when it stops.",
-    ),
-  },
-  "A volume configured at launch.",
-);
-
 /** RunTask's fields: fixed from creation on, since a run that has started cannot change (a new run is a new object). */
 export const RUN_FIELDS = [
   "clusterRef",
@@ -156,7 +136,7 @@ const spec = specSchema(
     propagateTags: Optional(StringEnum(["TASK_DEFINITION", "NONE"] as const, "Copy the task definition's tags to the tasks.")),
     enableExecuteCommand: Optional(Bool("Allow ECS Exec into the tasks.")),
     enableECSManagedTags: Optional(Bool("Let ECS tag the tasks with the cluster name.")),
-    volumeConfigurations: Optional(List(volumeConfiguration, "Volumes created at launch (EBS).", { maxItems: 1 })),
+    volumeConfigurations: Optional(taskVolumeConfigurations),
     backoffLimit: Optional(Int("How many times to run again after a failed attempt (default 0: run once). Like a Job's backoffLimit.", { minimum: 0, maximum: 10 })),
     ttlSecondsAfterFinished: Optional(
       Int("Delete this object that many seconds after the run finished (Complete or Failed); the only case in which the operator deletes an object. Unset: kept.", { minimum: 0, maximum: 31536000 }),

@@ -13,13 +13,13 @@ import { taskDefinitionKind } from "./taskdefinition.js";
 
 /** Every kind the operator serves; the CRD generator and the controller registry read this list. */
 export const kinds: KindDefinition[] = [
+  cloudMapNamespaceKind,
   // Before EcsCluster, which lists it (a Managed Instances provider names its cluster in turn).
   capacityProviderKind,
   ecsClusterKind,
   taskDefinitionKind,
   targetGroupKind,
   listenerRuleKind,
-  cloudMapNamespaceKind,
   cloudMapServiceKind,
   ecsServiceKind,
   ecsTaskKind,

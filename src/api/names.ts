@@ -16,13 +16,14 @@ export interface KindName {
 
 /** The managed kinds, in dependency order; src/api/index.ts lists their definitions in this order. */
 export const MANAGED_KINDS = [
+  // Before EcsCluster, whose serviceConnectDefaults names it.
+  { kind: "CloudMapNamespace", plural: "cloudmapnamespaces" },
   // Before EcsCluster, which lists it (a Managed Instances provider names its cluster in turn).
   { kind: "CapacityProvider", plural: "capacityproviders" },
   { kind: "EcsCluster", plural: "ecsclusters" },
   { kind: "TaskDefinition", plural: "taskdefinitions" },
   { kind: "TargetGroup", plural: "targetgroups" },
   { kind: "ListenerRule", plural: "listenerrules" },
-  { kind: "CloudMapNamespace", plural: "cloudmapnamespaces" },
   { kind: "CloudMapService", plural: "cloudmapservices" },
   { kind: "EcsService", plural: "ecsservices" },
   { kind: "EcsTask", plural: "ecstasks" },

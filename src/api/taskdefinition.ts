@@ -90,7 +90,7 @@ const healthCheck = Obj(
   "A Docker health check run inside the container.",
 );
 
-const logConfiguration = Obj(
+export const logConfiguration = Obj(
   {
     logDriver: StringEnum(["awslogs", "awsfirelens", "fluentd", "gelf", "journald", "json-file", "splunk", "syslog"] as const, "The log driver."),
     options: Optional(StringMap("Options for the log driver, e.g. awslogs-group, awslogs-region, awslogs-stream-prefix.")),
@@ -453,6 +453,12 @@ const specValidations: CelRule[] = [
   {
     rule: "!has(self.volumes) || self.volumes.all(v, self.volumes.exists_one(w, w.name == v.name))",
     message: "volume names must be unique",
+    fieldPath: ".volumes",
+  },
+  {
+    // The API reference (Volume.configuredAtLaunch): "Each task definition revision may only have one volume configured at launch".
+    rule: "!has(self.volumes) || self.volumes.filter(v, has(v.configuredAtLaunch) && v.configuredAtLaunch).size() <= 1",
+    message: "at most one volume can have configuredAtLaunch: true (ECS attaches one EBS volume per task)",
     fieldPath: ".volumes",
   },
   {

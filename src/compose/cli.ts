@@ -25,6 +25,7 @@ const CONVERT_FLAGS = [
   { name: "launch-type", value: "<type>", description: "EC2 (default, as in ecs-cli) or FARGATE" },
   { name: "vpc-id", value: "<vpc-...>", description: "the VPC for target groups and the Cloud Map namespace" },
   { name: "listener-arn", value: "<arn>", description: "an ALB listener: adds a ListenerRule per service with an HTTP port" },
+  { name: "service-discovery", value: "<cloudmap|connect>", description: "how services reach each other by name: cloudmap (default, Cloud Map DNS\nas Docker's ECS integration did) or connect (ECS Service Connect)" },
   { name: "profile", value: "<name>", multiple: true, description: "enable a Compose profile (repeatable; also COMPOSE_PROFILES)" },
   { name: "env-file", value: "<path>", description: "variables for substitution (default: .env beside the Compose file)" },
   HELP_FLAG,
@@ -90,6 +91,8 @@ function convert(argv: string[], io: ComposeIo): number {
   const vpcId = check(f["vpc-id"], /^vpc-[0-9a-f]+$/, "--vpc-id", "a VPC id (vpc-...)");
   const listenerArn = check(f["listener-arn"], /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:listener\//, "--listener-arn", "an ALB listener ARN");
   const launchType = launchTypeOf(f["launch-type"]);
+  const discovery = f["service-discovery"];
+  if (discovery !== undefined && discovery !== "cloudmap" && discovery !== "connect") throw new UsageError(`--service-discovery must be cloudmap or connect, not ${discovery}`);
 
   const result = convertCompose({
     compose: { file, text: read(composePath, "Compose file") },
@@ -108,6 +111,7 @@ function convert(argv: string[], io: ComposeIo): number {
       ...(launchType !== undefined ? { launchType } : {}),
       ...(vpcId !== undefined ? { vpcId } : {}),
       ...(listenerArn !== undefined ? { listenerArn } : {}),
+      ...(discovery !== undefined ? { serviceDiscovery: discovery } : {}),
     },
   });
 

@@ -1,5 +1,7 @@
 import { API_VERSION } from "../api/common.js";
-import { cloudMapService, namespacePlan } from "./cloudmap.js";
+import { cloudMapService, namespacePlan, type NamespacePlan } from "./cloudmap.js";
+import type { CloudMapNamespaceSpec } from "../api/cloudmapnamespace.js";
+import type { EcsServiceSpec } from "../api/ecsservice.js";
 import type { MappingContext } from "./context.js";
 import { ComposeError, problemAt, type Warning } from "./diagnostics.js";
 import { loadCompose, type LoadInput } from "./load.js";
@@ -85,7 +87,8 @@ export function convertCompose(input: ConvertInput): ConvertResult {
 
   const manifests: Manifest[] = [];
   if ("ref" in settings.cluster && settings.cluster.create) manifests.push(manifest("EcsCluster", metadata(settings.cluster.ref), {}));
-  const plan = namespacePlan(ctx, settings.project);
+  const connect = settings.serviceDiscovery === "connect";
+  const plan = connect ? connectNamespacePlan(ctx, settings.project) : namespacePlan(ctx, settings.project);
   if (plan.create) manifests.push(manifest("CloudMapNamespace", metadata(settings.project), plan.create));
 
   const tasks: PlannedTask[] = mains.map((service) => {
@@ -114,7 +117,7 @@ export function convertCompose(input: ConvertInput): ConvertResult {
       ctx.warnings.field(["services", t.service, "x-ecs", "listener_rule"], settings.listenerArn === undefined ? "no listener to put the rule on: pass --listener-arn (or x-ecs.listener_arn); ignored" : "no published port to route to; ignored");
     }
     const firstPort = t.task.containers.flatMap((c) => (c.definition.portMappings ?? []).flatMap((p) => (typeof p.containerPort === "number" ? [{ container: c.definition.name, port: p.containerPort }] : [])))[0];
-    const discovery = cloudMapService(ctx, t.task.scope, plan, firstPort, mains.length);
+    const discovery = connect ? undefined : cloudMapService(ctx, t.task.scope, plan, firstPort, mains.length);
     if (discovery) manifests.push(manifest("CloudMapService", metadata(t.objectName, component), discovery.spec));
     const svc = project.file.services[t.service];
     if (svc === undefined) continue;
@@ -124,12 +127,38 @@ export function convertCompose(input: ConvertInput): ConvertResult {
       loadBalancers: t.groups.map((g) => ({ targetGroupRef: { name: g.objectName }, ...g.loadBalancer })),
       serviceRegistries: discovery ? [{ cloudMapServiceRef: { name: t.objectName }, ...discovery.registry }] : [],
     });
+    if (connect) spec.serviceConnectConfiguration = serviceConnect(t.service, t.task, firstPort, settings.project);
     const deps = t.task.otherTaskDependencies;
     manifests.push(manifest("EcsService", metadata(t.objectName, component, deps.length > 0 ? { [DEPENDS_ON_ANNOTATION]: deps.join(",") } : undefined), spec));
   }
 
   if (ctx.problems.length > 0) throw new ComposeError(ctx.problems);
   return { project: settings.project, manifests, warnings: inReadingOrder(warnings.warnings, [project.compose.file, project.params?.file]) };
+}
+
+/**
+ * Service Connect for one Compose service: it joins the project's namespace and, when it has a
+ * container port, is reached there by the Compose service's name on that port (http://web:80), as
+ * Compose's own network names it. The port mapping gets the name Service Connect needs.
+ */
+function serviceConnect(service: string, task: TaskResult, firstPort: { container: string; port: number } | undefined, namespace: string): NonNullable<EcsServiceSpec["serviceConnectConfiguration"]> {
+  const base = { enabled: true, namespaceRef: { name: namespace } };
+  if (firstPort === undefined) return base;
+  const portName = `${firstPort.container}-${String(firstPort.port)}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").slice(0, 64);
+  for (const c of task.spec.containerDefinitions) {
+    if (c.name !== firstPort.container) continue;
+    const mapping = (c.portMappings ?? []).find((p) => p.containerPort === firstPort.port);
+    if (mapping) mapping.name = portName;
+  }
+  const dnsName = service.toLowerCase().replace(/[^a-z0-9_.-]/g, "-");
+  return { ...base, services: [{ portName, discoveryName: dnsName.replace(/[.]/g, "-").slice(0, 64), clientAliases: [{ port: firstPort.port, dnsName }] }] };
+}
+
+/** Service Connect needs no DNS: one HTTP namespace for the project, named after it. */
+function connectNamespacePlan(ctx: MappingContext, objectName: string): NamespacePlan & { create: CloudMapNamespaceSpec } {
+  const discovery = ctx.project.ecsParams.run_params?.service_discovery;
+  if (discovery !== undefined) ctx.warnings.param(["run_params", "service_discovery"], "Cloud Map DNS settings of ecs-params.yml do not apply with --service-discovery connect; ignored");
+  return { create: { type: "Http", name: objectName, description: `Service Connect namespace of the Compose project ${ctx.settings.project}` }, reference: { namespaceRef: { name: objectName } } };
 }
 
 /**

@@ -17,7 +17,15 @@ export interface ConvertOptions {
   launchType?: LaunchType;
   vpcId?: string;
   listenerArn?: string;
+  /**
+   * --service-discovery: how services find each other by name. `cloudmap` (the default, what
+   * Docker's ECS integration did): a private DNS namespace and a Cloud Map service registry per
+   * service; `connect`: ECS Service Connect on an HTTP namespace, no registries.
+   */
+  serviceDiscovery?: ServiceDiscovery;
 }
+
+export type ServiceDiscovery = "cloudmap" | "connect";
 
 /**
  * Stand-ins for values only the user can know. They match the CRDs' patterns so that the output
@@ -41,6 +49,7 @@ export interface Settings {
   cluster: { ref: string; create: boolean } | { literal: string };
   vpcId: string;
   listenerArn?: string;
+  serviceDiscovery: ServiceDiscovery;
   /** True when vpcId is the placeholder: each object that carries it says so in a warning. */
   vpcIsPlaceholder: boolean;
 }
@@ -86,6 +95,7 @@ export function resolveSettings(project: ComposeProjectModel, options: ConvertOp
     vpcId: vpcId ?? PLACEHOLDER.vpcId,
     vpcIsPlaceholder: vpcId === undefined,
     ...(listenerArn !== undefined ? { listenerArn } : {}),
+    serviceDiscovery: options.serviceDiscovery ?? "cloudmap",
   };
 }
 

@@ -120,6 +120,7 @@ describe("ecs-operator compose convert", () => {
     [["convert", "-f", "cycle.yml", "--vpc-id", "default"], /--vpc-id must be a VPC id/],
     [["convert", "-f", "cycle.yml", "--listener-arn", "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/x"], /--listener-arn must be an ALB listener ARN/],
     [["convert", "-f", "cycle.yml", "-n", "Not_A_Namespace"], /--namespace must be a Kubernetes namespace name/],
+    [["convert", "-f", "cycle.yml", "--service-discovery", "dns"], /--service-discovery must be cloudmap or connect, not dns/],
     [["convert", "-f", "cycle.yml", "--env-file", "nope.env"], /--env-file nope\.env does not exist/],
     [["convert"], /no Compose file: pass -f/],
     [["deploy"], /unknown compose command "deploy"/],

@@ -536,6 +536,38 @@ describe("service discovery", () => {
   });
 });
 
+describe("service discovery through Service Connect (--service-discovery connect)", () => {
+  const twoServices = `name: shop\nservices:\n  web:\n    image: web\n    ports: ["80:80"]\n    environment: { API_URL: "http://api:8080" }\n  api:\n    image: api\n    expose: ["8080"]\n  worker:\n    image: worker\n`;
+
+  it("puts every service in one HTTP namespace, reachable by its Compose name on its first port, with no Cloud Map services", () => {
+    const r = convert(twoServices, { options: { ...FARGATE, serviceDiscovery: "connect" } });
+    expect(find(r, "CloudMapNamespace", "shop")).toEqual({ type: "Http", name: "shop", description: "Service Connect namespace of the Compose project shop" });
+    expect(r.manifests.filter((m) => m.kind === "CloudMapService")).toEqual([]);
+    expect(serviceOf(r, "api").serviceRegistries).toBeUndefined();
+    expect(serviceOf(r, "api").serviceConnectConfiguration).toEqual({
+      enabled: true,
+      namespaceRef: { name: "shop" },
+      services: [{ portName: "api-8080", discoveryName: "api", clientAliases: [{ port: 8080, dnsName: "api" }] }],
+    });
+    // The port mapping carries the name Service Connect refers to.
+    expect(containerOf(r, "api").portMappings).toEqual([expect.objectContaining({ name: "api-8080", containerPort: 8080 })]);
+    // A service without a port is a client only: it reaches the others, nobody reaches it.
+    expect(serviceOf(r, "worker").serviceConnectConfiguration).toEqual({ enabled: true, namespaceRef: { name: "shop" } });
+  });
+
+  it("is off by default: Cloud Map DNS, as Docker's ECS integration did", () => {
+    const r = convert(twoServices, { options: FARGATE });
+    expect(serviceOf(r, "api").serviceConnectConfiguration).toBeUndefined();
+    expect((find(r, "CloudMapNamespace", "shop") as { type: string }).type).toBe("DnsPrivate");
+    expect(containerOf(r, "api").portMappings?.[0]?.name).toBeUndefined();
+  });
+
+  it("says that ecs-params.yml's Cloud Map settings do not apply", () => {
+    const r = convert(twoServices, { options: { ...FARGATE, serviceDiscovery: "connect" }, params: `version: 1\nrun_params:\n  service_discovery:\n    private_dns_namespace:\n      name: corp.local\n` });
+    expect(warningsOf(r, "run_params.service_discovery")).toEqual([expect.stringContaining("do not apply with --service-discovery connect")]);
+  });
+});
+
 describe("clusters, VPCs and listeners", () => {
   it("creates the project's EcsCluster, or uses an existing one, or an AWS cluster named by x-aws-cluster", () => {
     expect(serviceOf(convert(`services:\n  a:\n    image: a\n`), "a").clusterRef).toEqual({ name: "proj" });

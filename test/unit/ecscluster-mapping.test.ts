@@ -12,6 +12,7 @@ function refsOf(obj: EcsCluster): ClusterRefs {
   return {
     capacityProviders: clusterReferences.capacityProviders.names(obj.spec).map((n) => `cp-${n}`),
     strategyProviders: clusterReferences.strategyProviders.names(obj.spec).map((n) => (n === undefined ? undefined : `cp-${n}`)),
+    serviceConnectNamespace: [undefined],
   };
 }
 

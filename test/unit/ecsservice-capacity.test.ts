@@ -23,6 +23,7 @@ function depsOf(obj: EcsService): ServiceDeps {
     productionListenerRules: [],
     testListenerRules: [],
     scalingTargetGroups: [],
+    serviceConnectNamespace: [],
   });
 }
 

@@ -163,7 +163,7 @@ describe("advancedConfiguration: references, orientation, and the ECS-owned list
       },
     ],
   };
-  const refs: ServiceRefs = { cluster: ["team_main"], taskDefinition: [rev(7)], targetGroups: [tg("blue")], registries: [], capacityProviders: [], alternateTargetGroups: [tg("green")], productionListenerRules: [rule(1)], testListenerRules: [undefined], scalingTargetGroups: [] };
+  const refs: ServiceRefs = { cluster: ["team_main"], taskDefinition: [rev(7)], targetGroups: [tg("blue")], registries: [], capacityProviders: [], alternateTargetGroups: [tg("green")], productionListenerRules: [rule(1)], testListenerRules: [undefined], scalingTargetGroups: [], serviceConnectNamespace: [undefined] };
 
   it("declares the alternate target group and the listener rules as references", () => {
     expect(serviceReferences.alternateTargetGroups.names(svc(spec).spec)).toEqual(["green"]);

@@ -12,6 +12,7 @@ import {
   taskRecord,
   taskStatus,
   unknownOverrideContainers,
+  launchVolumeMismatches,
 } from "../../src/controllers/ecstask/mapping.js";
 
 const uid = "0b6f3a52-1c1e-4d7e-9a31-5f0c2b7d9e11";
@@ -117,6 +118,21 @@ describe("EcsTask: from ECS's answers to the run's verdict", () => {
 
   it("overrides naming a container the task definition lacks are found before RunTask", () => {
     expect(unknownOverrideContainers({ containerOverrides: [{ name: "app" }, { name: "ap" }] }, ["app", "log"])).toEqual(["ap"]);
+  });
+
+  it("volume configurations must match the revision's volumes configured at launch, found before RunTask", () => {
+    expect(launchVolumeMismatches([{ name: "data" }], ["data"])).toEqual([]);
+    expect(launchVolumeMismatches(undefined, ["data"])).toEqual([]);
+    expect(launchVolumeMismatches([{ name: "scratch" }], ["data"])).toEqual([
+      "spec.volumeConfigurations names scratch, which is not a volume with configuredAtLaunch: true (the revision has data)",
+      "the revision's volume data is configured at launch but spec.volumeConfigurations does not configure it",
+    ]);
+    expect(launchVolumeMismatches([{ name: "data" }], [])).toEqual(["spec.volumeConfigurations names data, which is not a volume with configuredAtLaunch: true (the revision has none)"]);
+  });
+
+  it("sends volume configurations with their tags as AWS's pairs", () => {
+    const input = runTaskInput(object({ volumeConfigurations: [{ name: "data", managedEBSVolume: { roleArn: "arn:aws:iam::1:role/r", sizeInGiB: 5, tagSpecifications: [{ resourceType: "volume", tags: { b: "2", a: "1" } }] } }] }), { cluster: "c", taskDefinition: "t:1" }, 1);
+    expect(input.volumeConfigurations?.[0]?.managedEBSVolume?.tagSpecifications?.[0]?.tags).toEqual([{ key: "a", value: "1" }, { key: "b", value: "2" }]);
   });
 
   it("deletion finds the tasks' cluster in status first; a run that never started has nothing to stop", () => {

@@ -120,9 +120,17 @@ export function ecsClusterDriver(ecs: ECSClient, lookup: Lookup): Driver<EcsClus
     async update(obj, deps, { cluster }) {
       const diff = diffCluster(obj, cluster, deps);
       const name = clusterName(obj);
-      if (diff.settings) {
+      if (diff.settings || diff.serviceConnectNamespace !== undefined) {
         const settings = createClusterInput(obj, deps).settings ?? [];
-        await awsCall("UpdateCluster", () => ecs.send(new UpdateClusterCommand({ cluster: name, settings })));
+        await awsCall("UpdateCluster", () =>
+          ecs.send(
+            new UpdateClusterCommand({
+              cluster: name,
+              ...(diff.settings ? { settings } : {}),
+              ...(diff.serviceConnectNamespace !== undefined ? { serviceConnectDefaults: { namespace: diff.serviceConnectNamespace } } : {}),
+            }),
+          ),
+        );
       }
       if (diff.capacityProviders) {
         await awsCall("PutClusterCapacityProviders", () =>

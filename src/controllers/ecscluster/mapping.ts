@@ -18,6 +18,13 @@ export const clusterReferences = {
     path: "spec.defaultCapacityProviderStrategy[].capacityProviderRef",
     names: (s: EcsClusterSpec) => (s.defaultCapacityProviderStrategy ?? []).map((e) => e.capacityProviderRef?.name),
   },
+  // Its default Service Connect namespace (serviceConnectDefaults), held while the cluster names it.
+  serviceConnectNamespace: {
+    kind: "CloudMapNamespace",
+    statusField: "arn",
+    path: "spec.serviceConnectDefaults.namespaceRef",
+    names: (s: EcsClusterSpec) => [s.serviceConnectDefaults?.namespaceRef?.name],
+  },
 } satisfies ReferenceFields<EcsClusterSpec>;
 
 export type ClusterRefs = ReferenceValues<typeof clusterReferences>;
@@ -32,6 +39,8 @@ export interface ClusterDeps {
   defaultCapacityProviderStrategy?: CapacityProviderStrategyItem[];
   /** Managed Instances providers that belong to this cluster (their CapacityProvider objects name it): kept in the list. */
   scopedProviders: string[];
+  /** The default Service Connect namespace's ARN; undefined when the spec leaves it to AWS. */
+  serviceConnectNamespace?: string;
 }
 
 /**
@@ -41,6 +50,11 @@ export interface ClusterDeps {
  * left as they are in AWS.
  */
 export function resolveCluster(obj: EcsCluster, refs: ClusterRefs, scopedProviders: string[] = []): ClusterDeps {
+  const namespace = obj.spec.serviceConnectDefaults?.namespace ?? refs.serviceConnectNamespace[0];
+  return { ...providersOf(obj, refs, scopedProviders), ...(namespace !== undefined ? { serviceConnectNamespace: namespace } : {}) };
+}
+
+function providersOf(obj: EcsCluster, refs: ClusterRefs, scopedProviders: string[]): ClusterDeps {
   const s = obj.spec;
   if (s.capacityProviders === undefined && s.capacityProviderRefs === undefined) return { scopedProviders };
   const named = [...(s.capacityProviders ?? []), ...refs.capacityProviders.map((name) => name ?? "")];
@@ -79,6 +93,7 @@ export function createClusterInput(obj: EcsCluster, deps: ClusterDeps): CreateCl
   // A Managed Instances provider is created after its cluster: it cannot be in CreateCluster.
   const providers = deps.capacityProviders?.filter((p) => !deps.scopedProviders.includes(p));
   return {
+    ...(deps.serviceConnectNamespace !== undefined ? { serviceConnectDefaults: { namespace: deps.serviceConnectNamespace } } : {}),
     clusterName: clusterName(obj),
     tags: toLowerTagList(clusterTags(obj)),
     settings: desiredSettings(obj),
@@ -89,6 +104,8 @@ export function createClusterInput(obj: EcsCluster, deps: ClusterDeps): CreateCl
 
 export interface ClusterDiff {
   settings: boolean;
+  /** The namespace to set as the Service Connect default; undefined when it is as the spec wants. */
+  serviceConnectNamespace?: string;
   capacityProviders: boolean;
   tags: { set: Record<string, string>; remove: string[] };
 }
@@ -104,6 +121,7 @@ function normalisedSettings(items: readonly { name?: string | undefined; value?:
 
 export function diffCluster(obj: EcsCluster, cluster: Cluster, deps: ClusterDeps): ClusterDiff {
   const managed = deps.capacityProviders !== undefined;
+  const namespace = deps.serviceConnectNamespace;
   const haveProviders = [...(cluster.capacityProviders ?? [])].sort();
   const wantProviders = [...(deps.capacityProviders ?? [])].sort();
   return {
@@ -113,6 +131,8 @@ export function diffCluster(obj: EcsCluster, cluster: Cluster, deps: ClusterDeps
       (JSON.stringify(wantProviders) !== JSON.stringify(haveProviders) ||
         JSON.stringify(normalisedStrategy(deps.defaultCapacityProviderStrategy)) !== JSON.stringify(normalisedStrategy(cluster.defaultCapacityProviderStrategy))),
     tags: tagDiff(fromLowerTagList(cluster.tags), clusterTags(obj)),
+    // ECS reports the namespace's ARN; the spec's is an ARN too (a reference's status, or the literal).
+    ...(namespace !== undefined && cluster.serviceConnectDefaults?.namespace !== namespace ? { serviceConnectNamespace: namespace } : {}),
   };
 }
 
@@ -120,6 +140,7 @@ export function describeDiff(diff: ClusterDiff): string[] {
   const out: string[] = [];
   if (diff.settings) out.push("settings");
   if (diff.capacityProviders) out.push("capacity providers");
+  if (diff.serviceConnectNamespace !== undefined) out.push("serviceConnectDefaults");
   const tagKeys = [...Object.keys(diff.tags.set), ...diff.tags.remove];
   if (tagKeys.length > 0) out.push(`tags (${tagKeys.sort().join(", ")})`);
   return out;
@@ -172,6 +193,7 @@ export function clusterStatus(observed: ObservedCluster | undefined): EcsCluster
     ...(cluster.clusterArn ? { arn: cluster.clusterArn } : {}),
     ...(cluster.clusterName ? { clusterName: cluster.clusterName } : {}),
     ...(cluster.status ? { status: cluster.status } : {}),
+    ...(cluster.serviceConnectDefaults?.namespace ? { serviceConnectNamespace: cluster.serviceConnectDefaults.namespace } : {}),
     runningTasksCount: cluster.runningTasksCount ?? 0,
     pendingTasksCount: cluster.pendingTasksCount ?? 0,
     activeServicesCount: cluster.activeServicesCount ?? 0,

@@ -5,20 +5,22 @@ import {
   DeleteServiceCommand,
   DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
   ListServiceDeploymentsCommand,
   StopServiceDeploymentCommand,
   TagResourceCommand,
   UpdateServiceCommand,
   type ECSClient,
   type Service,
+  type TaskDefinition,
 } from "@aws-sdk/client-ecs";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { EcsService, ServiceReleaseStatus } from "../../api/ecsservice.js";
 import { BatchedReader } from "../../aws/batched-reader.js";
 import { ecsTags } from "../../aws/ecs.js";
-import { awsCall, isAwsError } from "../../aws/errors.js";
+import { awsCall, isAwsError, unlessAbsent } from "../../aws/errors.js";
 import { fromLowerTagList, ownershipOf, toLowerTagList } from "../../aws/tags.js";
-import { sameRevision } from "../../aws/task-definition-revisions.js";
+import { revisionName, sameRevision } from "../../aws/task-definition-revisions.js";
 import type { Driver, Observation } from "../../runtime/driver.js";
 import { ReconcileError } from "../../runtime/errors.js";
 import type { Lookup } from "../../runtime/references.js";
@@ -27,6 +29,7 @@ import {
   createServiceInput,
   describeDiff,
   diffService,
+  launchMismatches,
   locateService,
   providersOutsideCluster,
   resolveService,
@@ -89,6 +92,31 @@ export function ecsServiceDriver(
         .filter((s) => s?.clusterArn !== undefined && clusterNameOf(s.clusterArn) === clusterNameOf(cluster) && s.serviceName !== undefined)
         .map((s) => s?.serviceName ?? ""),
   });
+
+  /** Task definition revisions never change: each is read once, and only when the spec names something in it. */
+  const revisions = new Map<string, TaskDefinition | undefined>();
+  const revision = async (taskDefinition: string): Promise<TaskDefinition | undefined> => {
+    if (revisions.has(taskDefinition)) return revisions.get(taskDefinition);
+    const out = await unlessAbsent("DescribeTaskDefinition", () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })), "ClientException");
+    // A family:revision literal may be re-registered after deregistration; ARNs are for ever.
+    if (taskDefinition.startsWith("arn:")) revisions.set(taskDefinition, out?.taskDefinition);
+    return out?.taskDefinition;
+  };
+
+  /**
+   * Before a write: the port names and launch-time volumes the spec names must be in the task
+   * definition revision it deploys, else the write is refused here with what is missing
+   * (Synced=False, InvalidSpec) rather than by ECS or, later, by a failed deployment. The check is
+   * re-run when the spec or the revision changes (a TaskDefinition's new revision wakes the service).
+   */
+  const checkLaunch = async (obj: EcsService, deps: ServiceDeps): Promise<void> => {
+    const s = obj.spec;
+    if (!s.serviceConnectConfiguration?.services?.length && !s.vpcLatticeConfigurations?.length && s.volumeConfigurations === undefined) return;
+    const td = await revision(deps.taskDefinition);
+    if (!td) return; // a revision that does not exist is ECS's to refuse
+    const wrong = launchMismatches(s, td);
+    if (wrong.length > 0) throw new ReconcileError(`${wrong.join("; ")} (${revisionName(deps.taskDefinition)})`, "terminal", "InvalidSpec");
+  };
 
   const read = async (obj: EcsService, cluster: string): Promise<Service | undefined> => {
     let service: Service | undefined;
@@ -259,6 +287,7 @@ export function ecsServiceDriver(
 
     async create(obj, deps) {
       checkStrategy(obj, deps);
+      await checkLaunch(obj, deps);
       await awsCall("CreateService", () => ecs.send(new CreateServiceCommand(createServiceInput(obj, deps))));
       const created = await reread(obj, deps, obj.spec.forceNewDeployment);
       // Ready must mean "matches the spec": set at once what CreateService did not take (moto
@@ -282,6 +311,7 @@ export function ecsServiceDriver(
       const cluster = deps.cluster;
       const service = serviceName(obj);
       if (diff.update.capacityProviderStrategy !== undefined) checkStrategy(obj, deps);
+      if (Object.keys(diff.update).length > 0 || diff.forceNewDeployment) await checkLaunch(obj, deps);
       if (Object.keys(diff.update).length > 0 || diff.forceNewDeployment) {
         await awsCall("UpdateService", () => ecs.send(new UpdateServiceCommand({ cluster, service, ...diff.update, ...(diff.forceNewDeployment ? { forceNewDeployment: true } : {}) })));
       }

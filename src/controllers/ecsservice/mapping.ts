@@ -1,6 +1,18 @@
-import type { AdvancedConfiguration, CreateServiceCommandInput, DeploymentConfiguration, DeploymentLifecycleHook, LoadBalancer, Service, UpdateServiceCommandInput } from "@aws-sdk/client-ecs";
+import type {
+  AdvancedConfiguration,
+  CreateServiceCommandInput,
+  Deployment,
+  DeploymentConfiguration,
+  DeploymentLifecycleHook,
+  LoadBalancer,
+  Service,
+  ServiceConnectConfiguration,
+  TaskDefinition,
+  UpdateServiceCommandInput,
+} from "@aws-sdk/client-ecs";
 import { createHash } from "node:crypto";
 import type { EcsService, EcsServiceSpec, EcsServiceStatus, ServiceReleaseStatus } from "../../api/ecsservice.js";
+import { ecsVolumeConfigurations } from "../../aws/ecs-volumes.js";
 import { derivedAwsName } from "../../aws/names.js";
 import { desiredTags, fromLowerTagList, tagDiff, toLowerTagList } from "../../aws/tags.js";
 import { revisionName, sameRevision } from "../../aws/task-definition-revisions.js";
@@ -25,6 +37,8 @@ export interface ServiceDeps {
   capacityProviders?: string[];
   /** Each load balancer's advancedConfiguration with its references resolved (undefined where it has none). */
   advanced: (AdvancedConfiguration | undefined)[];
+  /** The Service Connect namespace (ARN) the spec names; undefined: the cluster's serviceConnectDefaults. */
+  namespace?: string;
 }
 
 export interface ObservedService {
@@ -103,6 +117,12 @@ export const serviceReferences = {
     path: "spec.loadBalancers[].advancedConfiguration.testListenerRuleRef",
     names: (s: EcsServiceSpec) => (s.loadBalancers ?? []).map((lb) => lb.advancedConfiguration?.testListenerRuleRef?.name),
   },
+  serviceConnectNamespace: {
+    kind: "CloudMapNamespace",
+    statusField: "arn",
+    path: "spec.serviceConnectConfiguration.namespaceRef",
+    names: (s: EcsServiceSpec) => [s.serviceConnectConfiguration?.namespaceRef?.name],
+  },
 } satisfies ReferenceFields<EcsServiceSpec>;
 
 /**
@@ -127,7 +147,9 @@ export type ServiceRefs = ReferenceValues<typeof serviceReferences>;
 /** Each reference or its literal twin (exactly one is set, by CEL). */
 export function resolveService(obj: EcsService, refs: ServiceRefs): ServiceDeps {
   const s = obj.spec;
+  const namespace = s.serviceConnectConfiguration?.namespace ?? refs.serviceConnectNamespace[0];
   return {
+    ...(namespace !== undefined ? { namespace } : {}),
     cluster: s.cluster ?? refs.cluster[0] ?? "",
     taskDefinition: s.taskDefinition ?? refs.taskDefinition[0] ?? "",
     targetGroupArns: (s.loadBalancers ?? []).map((lb, i) => lb.targetGroupArn ?? refs.targetGroups[i] ?? ""),
@@ -225,6 +247,17 @@ function serviceRegistries(obj: EcsService, deps: ServiceDeps) {
   }));
 }
 
+/**
+ * Service Connect as ECS takes it: the namespace resolved (none sent: ECS uses the cluster's
+ * serviceConnectDefaults), everything else in AWS's names already.
+ */
+export function serviceConnectConfiguration(spec: EcsServiceSpec, deps: ServiceDeps): ServiceConnectConfiguration | undefined {
+  const c = spec.serviceConnectConfiguration;
+  if (!c) return undefined;
+  const { namespaceRef: _ref, namespace: _literal, ...rest } = c;
+  return { ...rest, ...(deps.namespace !== undefined ? { namespace: deps.namespace } : {}) };
+}
+
 /** The fields UpdateService can change, as the spec wants them; absent when the spec leaves them to AWS. */
 function mutableFields(obj: EcsService, deps: ServiceDeps): Omit<UpdateServiceCommandInput, "cluster" | "service"> {
   const s = obj.spec;
@@ -244,7 +277,51 @@ function mutableFields(obj: EcsService, deps: ServiceDeps): Omit<UpdateServiceCo
     ...(s.enableExecuteCommand !== undefined ? { enableExecuteCommand: s.enableExecuteCommand } : {}),
     ...(s.enableECSManagedTags !== undefined ? { enableECSManagedTags: s.enableECSManagedTags } : {}),
     ...(s.propagateTags !== undefined ? { propagateTags: s.propagateTags } : {}),
+    ...(s.availabilityZoneRebalancing !== undefined ? { availabilityZoneRebalancing: s.availabilityZoneRebalancing } : {}),
+    ...(s.serviceConnectConfiguration ? { serviceConnectConfiguration: serviceConnectConfiguration(s, deps) } : {}),
+    ...(s.volumeConfigurations ? { volumeConfigurations: ecsVolumeConfigurations(s.volumeConfigurations) } : {}),
+    ...(s.vpcLatticeConfigurations ? { vpcLatticeConfigurations: s.vpcLatticeConfigurations } : {}),
   };
+}
+
+/**
+ * Fields DescribeServices reports only on each deployment, never at the top level: they are
+ * compared with the PRIMARY deployment's (a service whose answer has no PRIMARY is not compared).
+ */
+export const PER_DEPLOYMENT_FIELDS = ["serviceConnectConfiguration", "volumeConfigurations", "vpcLatticeConfigurations"] as const;
+type PerDeploymentField = (typeof PER_DEPLOYMENT_FIELDS)[number];
+
+function isPerDeployment(field: string): field is PerDeploymentField {
+  return (PER_DEPLOYMENT_FIELDS as readonly string[]).includes(field);
+}
+
+/**
+ * What the spec names in the task definition that the revision does not have: Service Connect and
+ * VPC Lattice port names (the container definitions' portMappings[].name) and the volumes
+ * configured at launch (a volume with configuredAtLaunch: true). Empty when all are there. AWS
+ * refuses some at CreateService and lets others fail the deployment; this says which, before.
+ */
+export function launchMismatches(spec: EcsServiceSpec, taskDefinition: TaskDefinition): string[] {
+  const ports = (taskDefinition.containerDefinitions ?? []).flatMap((c) => (c.portMappings ?? []).map((p) => p.name)).filter((n): n is string => n !== undefined);
+  const named = ports.length > 0 ? `its named port mappings: ${ports.join(", ")}` : "it names no port mapping (portMappings[].name)";
+  const out: string[] = [];
+  for (const [i, svc] of (spec.serviceConnectConfiguration?.services ?? []).entries()) {
+    if (!ports.includes(svc.portName)) out.push(`spec.serviceConnectConfiguration.services[${String(i)}].portName ${svc.portName} is not a named port mapping of the task definition (${named})`);
+  }
+  for (const [i, l] of (spec.vpcLatticeConfigurations ?? []).entries()) {
+    if (!ports.includes(l.portName)) out.push(`spec.vpcLatticeConfigurations[${String(i)}].portName ${l.portName} is not a named port mapping of the task definition (${named})`);
+  }
+  const atLaunch = (taskDefinition.volumes ?? []).filter((v) => v.configuredAtLaunch === true).map((v) => v.name ?? "");
+  const configured = (spec.volumeConfigurations ?? []).map((v) => v.name);
+  for (const [i, name] of configured.entries()) {
+    if (!atLaunch.includes(name)) {
+      out.push(`spec.volumeConfigurations[${String(i)}].name ${name} is not a volume with configuredAtLaunch: true in the task definition (${atLaunch.length > 0 ? `it has ${atLaunch.join(", ")}` : "it has none"})`);
+    }
+  }
+  if (spec.volumeConfigurations !== undefined) {
+    for (const name of atLaunch) if (!configured.includes(name)) out.push(`the task definition's volume ${name} is configured at launch but spec.volumeConfigurations does not configure it`);
+  }
+  return out;
 }
 
 export function createServiceInput(obj: EcsService, deps: ServiceDeps): CreateServiceCommandInput {
@@ -261,6 +338,7 @@ export function createServiceInput(obj: EcsService, deps: ServiceDeps): CreateSe
     ...(s.launchType ? { launchType: s.launchType } : {}),
     ...(s.schedulingStrategy ? { schedulingStrategy: s.schedulingStrategy } : {}),
     ...(s.deploymentController ? { deploymentController: s.deploymentController } : {}),
+    ...(s.role !== undefined ? { role: s.role } : {}),
   };
 }
 
@@ -269,6 +347,12 @@ function sortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortedKeys);
   if (value === null || typeof value !== "object") return value;
   return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortedKeys(v)]));
+}
+
+/** A volume configuration by its name, a VPC Lattice configuration by its target group and port. */
+function entryKey(entry: unknown): string {
+  const e = entry as { name?: string; targetGroupArn?: string; portName?: string };
+  return e.name ?? `${e.targetGroupArn ?? ""} ${e.portName ?? ""}`;
 }
 
 /** AWS fills these when a request leaves them out; compare with the defaults filled the same way. */
@@ -292,6 +376,26 @@ function normalised(field: string, value: unknown): unknown {
           return JSON.stringify([pair, defined(rest), defined(advanced)]);
         })
         .sort();
+    case "serviceConnectConfiguration": {
+      // Off is off, whether ECS reports enabled: false or nothing; the ports are a set by portName,
+      // and a port's discoveryName is its portName unless given.
+      const c = (value ?? { enabled: false }) as ServiceConnectConfiguration;
+      if (!c.enabled) return { enabled: false };
+      return sortedKeys({
+        ...c,
+        ...(c.services
+          ? { services: [...c.services].map((svc) => ({ ...svc, discoveryName: svc.discoveryName ?? svc.portName })).sort((a, b) => String(a.portName).localeCompare(String(b.portName))) }
+          : {}),
+      });
+    }
+    case "volumeConfigurations":
+    case "vpcLatticeConfigurations":
+      // Lists whose entries have a name; the EBS tags are a set.
+      return sortedKeys(
+        ((value ?? []) as Record<string, unknown>[])
+          .map((v) => JSON.parse(JSON.stringify(v, (k, x: unknown) => (k === "tags" && Array.isArray(x) ? [...(x as { key?: string }[])].sort((a, b) => String(a.key).localeCompare(String(b.key))) : x))) as unknown)
+          .sort((a, b) => entryKey(a).localeCompare(entryKey(b))),
+      );
     case "serviceRegistries":
       return ((value ?? []) as Record<string, unknown>[]).map((v) => JSON.stringify(Object.entries(v).filter(([, x]) => x !== undefined).sort())).sort();
     case "deploymentConfiguration": {
@@ -324,6 +428,24 @@ function setFieldsOnly(want: unknown, have: unknown): unknown {
   return out;
 }
 
+/**
+ * As setFieldsOnly, into lists too (entry by entry, both in normalised order): for the fields
+ * DescribeServices reports per deployment, whose entries ECS fills with defaults (a client
+ * alias's dnsName, a timeout) that the spec may leave out. A list of another length stays whole.
+ */
+function setFieldsOnlyDeep(want: unknown, have: unknown): unknown {
+  if (Array.isArray(want) && Array.isArray(have)) return want.length === have.length ? have.map((h, i) => setFieldsOnlyDeep(want[i], h)) : have;
+  if (want === null || typeof want !== "object" || Array.isArray(want) || have === null || typeof have !== "object" || Array.isArray(have)) return have;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(want)) out[key] = setFieldsOnlyDeep((want as Record<string, unknown>)[key], (have as Record<string, unknown>)[key]);
+  return out;
+}
+
+/** The deployment whose configuration the service has now (DescribeServices marks it PRIMARY). */
+export function primaryDeployment(service: Service): Deployment | undefined {
+  return service.deployments?.find((d) => d.status === "PRIMARY");
+}
+
 export interface ServiceDiff {
   /** UpdateService fields that differ; empty when nothing does. */
   update: Omit<UpdateServiceCommandInput, "cluster" | "service">;
@@ -347,6 +469,16 @@ export function diffService(obj: EcsService, deps: ServiceDeps, observed: Observ
       if (!sameRevision(deps.taskDefinition, service.taskDefinition) && !sameRevision(observed.failedTaskDefinition, deps.taskDefinition)) update[field] = value;
       continue;
     }
+    if (isPerDeployment(field)) {
+      // Reported on the deployments only, never at the top level (absent there is no drift). A
+      // revision whose rollout failed was rolled back with its configuration: not pushed again.
+      const primary = primaryDeployment(service);
+      if (!primary || sameRevision(observed.failedTaskDefinition, deps.taskDefinition)) continue;
+      const want = normalised(field, value);
+      const have = setFieldsOnlyDeep(want, normalised(field, primary[field]));
+      if (JSON.stringify(want) !== JSON.stringify(have)) update[field] = value;
+      continue;
+    }
     const reported = (service as Record<string, unknown>)[field];
     // A field missing from the answer (not empty: missing) cannot be compared: AWS reports every
     // field it keeps, and an emulator that drops one (moto: placement) must not cause an
@@ -362,6 +494,9 @@ export function diffService(obj: EcsService, deps: ServiceDeps, observed: Observ
   if (obj.spec.schedulingStrategy && service.schedulingStrategy && obj.spec.schedulingStrategy !== service.schedulingStrategy) immutable.push(`schedulingStrategy (${service.schedulingStrategy} in AWS)`);
   const controller = obj.spec.deploymentController?.type;
   if (controller && service.deploymentController?.type && controller !== service.deploymentController.type) immutable.push(`deploymentController (${service.deploymentController.type} in AWS)`);
+  // ECS reports the role as an ARN; the spec may name it (then ECS resolves it): compare ARNs only.
+  const role = obj.spec.role;
+  if (role?.startsWith("arn:") && service.roleArn?.startsWith("arn:") && role !== service.roleArn) immutable.push(`role (${service.roleArn} in AWS)`);
   const wantForce = obj.spec.forceNewDeployment;
   const manual = manualStep(obj, observed.release);
   return {
@@ -399,8 +534,9 @@ export function revisionOf(taskDefinitionArn: string | undefined): number | unde
 export function serviceStatus(observed: ObservedService | undefined): EcsServiceStatus {
   if (!observed) return {};
   const { service } = observed;
-  const primary = service.deployments?.find((d) => d.status === "PRIMARY");
+  const primary = primaryDeployment(service);
   const revision = revisionOf(service.taskDefinition);
+  const connect = primary?.serviceConnectConfiguration;
   return {
     ...(service.serviceArn ? { arn: service.serviceArn } : {}),
     ...(service.serviceName ? { serviceName: service.serviceName } : {}),
@@ -429,5 +565,13 @@ export function serviceStatus(observed: ObservedService | undefined): EcsService
     ...(observed.forceNewDeployment !== undefined ? { forceNewDeployment: observed.forceNewDeployment } : {}),
     ...(scalingStatus(observed.scaling) ? { autoScaling: scalingStatus(observed.scaling) } : {}),
     ...(observed.release ? { release: observed.release } : {}),
+    ...(connect?.enabled
+      ? {
+          serviceConnect: {
+            ...(connect.namespace ? { namespace: connect.namespace } : {}),
+            services: (primary?.serviceConnectResources ?? []).map((r) => ({ discoveryName: r.discoveryName ?? "", ...(r.discoveryArn ? { discoveryArn: r.discoveryArn } : {}) })),
+          },
+        }
+      : {}),
   };
 }

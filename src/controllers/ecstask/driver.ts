@@ -20,6 +20,7 @@ import {
   taskRecord,
   taskReferences,
   taskStatus,
+  launchVolumeMismatches,
   unknownOverrideContainers,
   verdictFromStatus,
   type ObservedRun,
@@ -35,6 +36,8 @@ const RUNNING_RECHECK_MS = 5000;
 interface Containers {
   names: string[];
   essential: Set<string>;
+  /** The revision's volumes with configuredAtLaunch: true. */
+  atLaunch: string[];
 }
 
 export type ObservedTask = ObservedRun & { verdict: RunVerdict };
@@ -59,10 +62,16 @@ export function ecsTaskDriver(ecs: ECSClient, settings: DriverSettings): Driver<
     if (taskDefinition === "") return undefined;
     if (containersByRevision.has(taskDefinition)) return containersByRevision.get(taskDefinition);
     const out = await unlessAbsent("DescribeTaskDefinition", () => ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition })), "ClientException");
-    const definitions = out?.taskDefinition?.containerDefinitions;
-    const containers = definitions
-      ? { names: definitions.map((c) => c.name ?? ""), essential: new Set(definitions.filter((c) => c.essential !== false).map((c) => c.name ?? "")) }
-      : undefined;
+    const td = out?.taskDefinition;
+    const definitions = td?.containerDefinitions;
+    const containers =
+      td && definitions
+        ? {
+            names: definitions.map((c) => c.name ?? ""),
+            essential: new Set(definitions.filter((c) => c.essential !== false).map((c) => c.name ?? "")),
+            atLaunch: (td.volumes ?? []).filter((v) => v.configuredAtLaunch === true).map((v) => v.name ?? ""),
+          }
+        : undefined;
     containersByRevision.set(taskDefinition, containers);
     return containers;
   };
@@ -175,6 +184,8 @@ export function ecsTaskDriver(ecs: ECSClient, settings: DriverSettings): Driver<
           "InvalidSpec",
         );
       }
+      const volumes = containers ? launchVolumeMismatches(obj.spec.volumeConfigurations, containers.atLaunch) : [];
+      if (volumes.length > 0) throw new ReconcileError(`${volumes.join("; ")} (${revisionName(taskDefinition)})`, "terminal", "InvalidSpec");
       let out;
       try {
         out = await awsCall("RunTask", () => ecs.send(new RunTaskCommand(runTaskInput(obj, { ...deps, taskDefinition }, attempt))));

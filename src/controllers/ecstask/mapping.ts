@@ -2,6 +2,7 @@ import type { RunTaskCommandInput, Task } from "@aws-sdk/client-ecs";
 import { createHash } from "node:crypto";
 import type { EcsTask, EcsTaskRecord, EcsTaskSpec, EcsTaskStatus } from "../../api/ecstask.js";
 import { RESERVED_TAG_PREFIX } from "../../api/names.js";
+import { ecsVolumeConfigurations } from "../../aws/ecs-volumes.js";
 import { desiredTags, fromLowerTagList, toLowerTagList, UID_TAG } from "../../aws/tags.js";
 import { revisionName } from "../../aws/task-definition-revisions.js";
 import type { Readiness, Unlocated } from "../../runtime/driver.js";
@@ -91,8 +92,22 @@ export function runTaskInput(obj: EcsTask, deps: TaskDeps, attempt: number): Run
     ...(s.propagateTags ? { propagateTags: s.propagateTags } : {}),
     ...(s.enableExecuteCommand !== undefined ? { enableExecuteCommand: s.enableExecuteCommand } : {}),
     ...(s.enableECSManagedTags !== undefined ? { enableECSManagedTags: s.enableECSManagedTags } : {}),
-    ...(s.volumeConfigurations ? { volumeConfigurations: s.volumeConfigurations } : {}),
+    ...(s.volumeConfigurations ? { volumeConfigurations: ecsVolumeConfigurations(s.volumeConfigurations) } : {}),
   };
+}
+
+/**
+ * What volumeConfigurations gets wrong against the revision's volumes configured at launch: a
+ * name that is not one of them, or one of them left unconfigured. Empty when they match or the
+ * spec configures no volume.
+ */
+export function launchVolumeMismatches(volumes: readonly { name: string }[] | undefined, atLaunch: readonly string[]): string[] {
+  if (volumes === undefined) return [];
+  const configured = volumes.map((v) => v.name);
+  return [
+    ...configured.filter((name) => !atLaunch.includes(name)).map((name) => `spec.volumeConfigurations names ${name}, which is not a volume with configuredAtLaunch: true (${atLaunch.length > 0 ? `the revision has ${atLaunch.join(", ")}` : "the revision has none"})`),
+    ...atLaunch.filter((name) => !configured.includes(name)).map((name) => `the revision's volume ${name} is configured at launch but spec.volumeConfigurations does not configure it`),
+  ];
 }
 
 /** Override names that are not containers of the task definition (AWS refuses RunTask for them). */

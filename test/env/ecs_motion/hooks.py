@@ -26,6 +26,26 @@ DAEMON_DEPLOYMENT_CONFIGURATION = {"maximumPercent": 100, "minimumHealthyPercent
 # What CreateService was given that moto's backend call does not take (under the lock).
 _creating: dict[str, Any] = {}
 
+# CreateService fields moto's handler drops; the layer keeps them on the service, whose deployments
+# report the first three (as ECS does: DescribeServices has no top-level copy of them).
+LAUNCH_FIELDS = {
+    "serviceConnectConfiguration": "service_connect_configuration",
+    "volumeConfigurations": "volume_configurations",
+    "vpcLatticeConfigurations": "vpc_lattice_configurations",
+}
+
+
+def _with_default_namespace(backend: Any, cluster_str: str, connect: Any) -> Any:
+    """ECS puts a Service Connect configuration without a namespace in the cluster's default one,
+    and refuses it when the cluster has none."""
+    if not isinstance(connect, dict) or not connect.get("enabled") or connect.get("namespace"):
+        return connect
+    default = (getattr(backend._get_cluster(cluster_str), "service_connect_defaults", None) or {}).get("namespace")
+    if not default:
+        raise InvalidParameterException("Service Connect namespace is required: the cluster has no serviceConnectDefaults")
+    return {**connect, "namespace": default}
+
+
 # Operations moto does not answer at all, answered here from the layer's service deployments.
 SERVICE_DEPLOYMENT_OPERATIONS = ("list_service_deployments", "describe_service_deployments", "stop_service_deployment", "continue_service_deployment")
 
@@ -115,16 +135,26 @@ def install(engine: Engine) -> None:
         # reports: handed to create_service above, before the service's first deployment is made.
         def wrapper(self: Any) -> Any:
             with lock:
+                cluster_str = self._get_param("cluster", "default")
+                # Refused before anything is created, as ECS refuses it.
+                connect = _with_default_namespace(self.ecs_backend, cluster_str, self._get_param("serviceConnectConfiguration"))
                 _creating.update(capacity_provider_strategy=self._get_param("capacityProviderStrategy"), launch_type_given=self._get_param("launchType") is not None)
                 try:
                     result = original(self)
                 finally:
                     _creating.clear()
-                service = self.ecs_backend._get_service(self._get_param("cluster", "default"), self._get_param("serviceName"))
+                service = self.ecs_backend._get_service(cluster_str, self._get_param("serviceName"))
+                # ECS's default for a new service (API reference, CreateService).
+                service.availability_zone_rebalancing = self._get_param("availabilityZoneRebalancing") or "ENABLED"
+                for param, attribute in LAUNCH_FIELDS.items():
+                    setattr(service, attribute, connect if param == "serviceConnectConfiguration" else self._get_param(param))
                 if getattr(service, "_ecs_motion", None) is not None:
                     given = self._get_param("deploymentConfiguration") or {}
                     defaults = DAEMON_DEPLOYMENT_CONFIGURATION if service.scheduling_strategy == "DAEMON" else DEFAULT_DEPLOYMENT_CONFIGURATION
                     service.deployment_configuration = {**defaults, **given}
+                    # The first deployment was made inside moto's create, before these were kept.
+                    for deployment in service.deployments:
+                        deployment.carry_launch_configuration(Revision.of(service))
                 return result
 
         return wrapper
@@ -134,6 +164,8 @@ def install(engine: Engine) -> None:
             with lock:
                 props = dict(service_properties)
                 force = bool(props.pop("force_new_deployment", False))
+                if "service_connect_configuration" in props:
+                    props["service_connect_configuration"] = _with_default_namespace(self, props.get("cluster", "default"), props["service_connect_configuration"])
                 service = self._get_service(props.get("cluster", "default"), props["service"].split("/")[-1])
                 if getattr(service, "_ecs_motion", None) is None:
                     return original(self, {**props, "force_new_deployment": force})

@@ -36,6 +36,11 @@ class Revision:
     network_configuration: str
     load_balancers: str
     service_registries: str
+    # Reported per deployment only (DescribeServices has no top-level copy): Service Connect, EBS
+    # volumes configured at launch, VPC Lattice; a change of any of them deploys anew.
+    service_connect_configuration: str = "null"
+    volume_configurations: str = "null"
+    vpc_lattice_configurations: str = "null"
 
     @staticmethod
     def of(service: Any) -> "Revision":
@@ -47,6 +52,9 @@ class Revision:
             network_configuration=canonical(service.network_configuration or {}),
             load_balancers=canonical(service.load_balancers or []),
             service_registries=canonical(service.service_registries or []),
+            service_connect_configuration=canonical(getattr(service, "service_connect_configuration", None)),
+            volume_configurations=canonical(getattr(service, "volume_configurations", None)),
+            vpc_lattice_configurations=canonical(getattr(service, "vpc_lattice_configurations", None)),
         )
 
     def value(self, name: str) -> Any:
@@ -81,6 +89,7 @@ class Deployment:
         cps = revision.value("capacity_provider_strategy")
         self.capacity_provider_strategy = cps or None
         self.network_configuration = revision.value("network_configuration") or None
+        self.carry_launch_configuration(revision)
         self.rollout_state = "IN_PROGRESS"
         self.rollout_state_reason = (
             f"ECS deployment circuit breaker: rolling back to deploymentId {rollback_of}."
@@ -101,6 +110,13 @@ class Deployment:
         self._rolled_back_by: Deployment | None = None
         # "unable to consistently start tasks" was reported since a task of it was last healthy.
         self._impaired_reported = False
+
+    def carry_launch_configuration(self, revision: Revision) -> None:
+        """The fields ECS reports on the deployment (moto on none): what this deployment deploys."""
+        self._revision = revision
+        self.service_connect_configuration = revision.value("service_connect_configuration")
+        self.volume_configurations = revision.value("volume_configurations")
+        self.vpc_lattice_configurations = revision.value("vpc_lattice_configurations")
 
     def set(self, **changes: Any) -> None:
         changed = False
