@@ -1,7 +1,7 @@
 import type { Static } from "@sinclair/typebox";
 import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
-import { capacityProviderStrategy, networkConfiguration, taskOverrides } from "./ecstask.js";
+import { capacityProviderStrategy, networkConfiguration, RUN_TASK_RULES, taskOverrides } from "./ecstask.js";
 import { kindName } from "./names.js";
 import { Bool, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
 
@@ -116,13 +116,7 @@ const spec = specSchema(
   "A recurring or one-time run of an ECS task definition, like a CronJob: an EventBridge Scheduler schedule whose target is ECS RunTask.",
   {
     validations: [
-      { rule: "has(self.clusterRef) != has(self.cluster)", message: "set exactly one of clusterRef and cluster" },
-      { rule: "has(self.taskDefinitionRef) != has(self.taskDefinition)", message: "set exactly one of taskDefinitionRef and taskDefinition" },
-      { rule: "!(has(self.launchType) && has(self.capacityProviderStrategy))", message: "launchType and capacityProviderStrategy are exclusive" },
-      {
-        rule: "has(self.networkConfiguration) || !((has(self.launchType) && self.launchType == 'FARGATE') || (has(self.capacityProviderStrategy) && self.capacityProviderStrategy.exists(s, s.capacityProvider in ['FARGATE', 'FARGATE_SPOT'])))",
-        message: "Fargate tasks use awsvpc networking: networkConfiguration.awsvpcConfiguration is required",
-      },
+      ...RUN_TASK_RULES,
       { rule: "!has(self.startDate) || !has(self.endDate) || timestamp(self.startDate) < timestamp(self.endDate)", message: "startDate must be before endDate" },
     ],
   },

@@ -3,7 +3,7 @@ import { REVISION_PATTERN } from "../aws/task-definition-revisions.js";
 import { taskVolumeConfigurations } from "./volume-configuration.js";
 import { printerColumns, specSchema, statusSchema, type CustomObject, type KindDefinition } from "./common.js";
 import { kindName } from "./names.js";
-import { Bool, Int, List, NameRef, Obj, Optional, Str, StringEnum } from "./schema.js";
+import { Bool, Int, List, NameRef, Obj, Optional, Str, StringEnum, type CelRule } from "./schema.js";
 
 /** ECS allows at most ten containers in a task definition, so at most ten overrides. */
 const MAX_CONTAINER_OVERRIDES = 10;
@@ -108,6 +108,17 @@ const unchanged = (field: string) => ({
   fieldPath: `.${field}`,
 });
 
+/** The rules of a RunTask input, which an EcsTask and an EcsSchedule's target share. */
+export const RUN_TASK_RULES: CelRule[] = [
+  { rule: "has(self.clusterRef) != has(self.cluster)", message: "set exactly one of clusterRef and cluster" },
+  { rule: "has(self.taskDefinitionRef) != has(self.taskDefinition)", message: "set exactly one of taskDefinitionRef and taskDefinition" },
+  { rule: "!(has(self.launchType) && has(self.capacityProviderStrategy))", message: "launchType and capacityProviderStrategy are exclusive" },
+  {
+    rule: "has(self.networkConfiguration) || !((has(self.launchType) && self.launchType == 'FARGATE') || (has(self.capacityProviderStrategy) && self.capacityProviderStrategy.exists(s, s.capacityProvider in ['FARGATE', 'FARGATE_SPOT'])))",
+    message: "Fargate tasks use awsvpc networking: networkConfiguration.awsvpcConfiguration is required",
+  },
+];
+
 const spec = specSchema(
   {
     clusterRef: Optional(NameRef("EcsCluster", "The EcsCluster to run in, by name.")),
@@ -145,13 +156,7 @@ const spec = specSchema(
   "One run of an ECS task definition, like a Job: the RunTask input in AWS's field names, plus backoffLimit and ttlSecondsAfterFinished. Fixed once created: a new run is a new object.",
   {
     validations: [
-      { rule: "has(self.clusterRef) != has(self.cluster)", message: "set exactly one of clusterRef and cluster" },
-      { rule: "has(self.taskDefinitionRef) != has(self.taskDefinition)", message: "set exactly one of taskDefinitionRef and taskDefinition" },
-      { rule: "!(has(self.launchType) && has(self.capacityProviderStrategy))", message: "launchType and capacityProviderStrategy are exclusive" },
-      {
-        rule: "has(self.networkConfiguration) || !((has(self.launchType) && self.launchType == 'FARGATE') || (has(self.capacityProviderStrategy) && self.capacityProviderStrategy.exists(s, s.capacityProvider in ['FARGATE', 'FARGATE_SPOT'])))",
-        message: "Fargate tasks use awsvpc networking: networkConfiguration.awsvpcConfiguration is required",
-      },
+      ...RUN_TASK_RULES,
       ...RUN_FIELDS.map(unchanged),
     ],
   },

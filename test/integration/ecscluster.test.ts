@@ -36,7 +36,7 @@ describe("EcsCluster against kube-apiserver and moto", () => {
     expect(cluster?.capacityProviders?.sort()).toEqual(["FARGATE", "FARGATE_SPOT"]);
 
     const table = kubectl(stack, ["get", "ecs", "-n", env.namespace]);
-    expect(table).toMatch(/NAME\s+READY\s+REASON\s+CLUSTER\s+SERVICES\s+RUNNING\s+AGE/);
+    expect(table).toMatch(/NAME\s+READY\s+REASON\s+CLUSTER\s+SERVICES\s+RUNNING\s+INSTANCES\s+AGE/);
     expect(table).toMatch(new RegExp(`(ecscluster.ecs.operator.dev/)?web\\s+True\\s+Available\\s+${env.namespace}_web`));
   });
 
