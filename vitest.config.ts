@@ -2,6 +2,11 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Most of an integration file's time is spent waiting for the operator and the local AWS (CPU
+    // user time was a third of the wall time), so more files than cores run at once: vitest's
+    // default on a 2-core machine is one at a time. A root-only option; the reliability project
+    // keeps one fork (singleFork).
+    poolOptions: { forks: { maxForks: 4, minForks: 1 } },
     projects: [
       {
         test: {
@@ -16,8 +21,8 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/env/global-setup.ts"],
-          // Files run in parallel against the shared stack; each isolates itself by namespace and
-          // AWS account id.
+          // Files run in parallel against the shared stack (up to the root's maxForks); each
+          // isolates itself by namespace and AWS account id.
           pool: "forks",
           testTimeout: 60_000,
           hookTimeout: 120_000,
