@@ -121,6 +121,8 @@ describe("monitoring with a real Prometheus", () => {
       await sleep(500);
       return (await running.metric("ecs_operator_watch_restarts_total")) > 0 ? true : undefined;
     });
+    // Prometheus must have scraped the count before this process goes, or the panel never sees it.
+    await waitFor("the watch restarts in Prometheus", async () => samples(await prom.query(`sum(ecs_operator_watch_restarts_total{job="${JOB}"})`)).some((v) => v > 0) || undefined, 60_000);
 
     // Restart the operator on the same port: one more process start for Prometheus to see.
     await running.stop();
