@@ -99,6 +99,17 @@ export function callsTo(counts: CallCounts, pattern: string): number {
   return totalsFor(counts, pattern).calls;
 }
 
+/** The mutating operations called, "service:Operation xN" each: what a failed "no write" check names. */
+export function writeOperations(counts: CallCounts): string[] {
+  const writes: string[] = [];
+  for (const byOperation of Object.values(counts)) {
+    for (const [name, c] of Object.entries(byOperation)) {
+      if (c.calls > 0 && !/^(Describe|List|Get)/.test(splitName(name)[1])) writes.push(`${name} x${String(c.calls)}`);
+    }
+  }
+  return writes.sort();
+}
+
 /** Calls to mutating operations, i.e. anything that is not Describe*, List* or Get*. */
 export function writeCalls(counts: CallCounts): number {
   let total = 0;
