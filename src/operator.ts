@@ -103,6 +103,7 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
       credentials,
       logger,
       resyncMs: settings.resyncMs,
+      servedNamespaces: config.namespaces,
       onGrantsChanged: wakeNamespaces,
       onAccountChanged: (name) => placements?.forget(name),
     });

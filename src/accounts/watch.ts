@@ -10,7 +10,7 @@ import { mergeConditions } from "../runtime/conditions.js";
 import { Informer } from "../runtime/informer.js";
 import type { KubeClient } from "../runtime/kube-client.js";
 import type { CredentialCache } from "./credentials.js";
-import { accountIdOf, grantSignature, type NamespaceInfo } from "./grants.js";
+import { accountIdOf, grantSignature, selects, type NamespaceInfo } from "./grants.js";
 
 interface NamespaceObject {
   metadata: { name: string; labels?: Record<string, string>; resourceVersion?: string; uid?: string };
@@ -22,6 +22,11 @@ export interface AccountWatchOptions {
   credentials: CredentialCache;
   logger: Logger;
   resyncMs: number;
+  /**
+   * The namespaces this operator serves (empty: all). An AwsAccount that grants none of them is
+   * another release's to check: this one neither assumes its role nor writes its status.
+   */
+  servedNamespaces: readonly string[];
   /** Called with the namespaces whose grants changed, to re-place their objects. */
   onGrantsChanged(namespaces: string[]): void;
   /** Called with an AwsAccount whose spec changed or that went: its clients are made anew. */
@@ -108,14 +113,25 @@ export class AccountWatch {
     const next = this.currentSignatures();
     const changed = [...new Set([...next.keys(), ...this.signatures.keys()])].filter((ns) => next.get(ns) !== this.signatures.get(ns));
     this.signatures = next;
-    if (changed.length > 0) this.options.onGrantsChanged(changed);
+    if (changed.length > 0) {
+      this.options.onGrantsChanged(changed);
+      // A namespace may have come to be served by an account this operator did not check so far.
+      for (const account of this.accounts()) this.check(account);
+    }
+  }
+
+  /** Whether the account grants a namespace this operator serves. */
+  private serves(account: AwsAccount): boolean {
+    const served = this.options.servedNamespaces;
+    if (served.length === 0) return true;
+    return served.some((name) => selects(account.spec.namespaces, this.namespace(name) ?? { name, labels: {} }));
   }
 
   /** Assumes the account's role and says in its status whether that works; one check at a time. */
   private check(account: AwsAccount): void {
     this.checking = this.checking.then(async () => {
       const current = this.accountInformer.get(account.metadata.name);
-      if (!current) return;
+      if (!current || !this.serves(current)) return;
       let ready: { status: "True" | "False"; reason: string; message: string };
       try {
         await this.options.credentials.get(current);
