@@ -243,5 +243,17 @@ export function exampleManifests(ids: MotoIds, extra: [string | RegExp, string][
       for (const [from, to] of extra) text = typeof from === "string" ? text.replaceAll(from, to) : text.replace(from, to);
       return parseAllDocuments(text).map((d) => d.toJS() as Manifest | null);
     })
-    .filter((m): m is Manifest => m !== null && (KINDS as readonly string[]).includes(m.kind));
+    .filter((m): m is Manifest => m !== null && (KINDS as readonly string[]).includes(m.kind))
+    .filter(usesOnlyFleetKinds);
+}
+
+/**
+ * Examples built on kinds the fleet does not apply (EC2 capacity: CapacityProvider) would wait for
+ * ever: leave out what names a capacity provider by reference, and what runs in such a cluster.
+ */
+function usesOnlyFleetKinds(m: Manifest, _i: number, all: Manifest[]): boolean {
+  const needsProvider = (x: Manifest): boolean => JSON.stringify(x.spec).includes('"capacityProviderRef');
+  if (needsProvider(m)) return false;
+  const clusterRef = (m.spec.clusterRef as { name?: string } | undefined)?.name;
+  return clusterRef === undefined || !all.some((c) => c.kind === "EcsCluster" && c.metadata.name === clusterRef && needsProvider(c));
 }
