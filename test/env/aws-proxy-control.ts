@@ -99,26 +99,25 @@ export function callsTo(counts: CallCounts, pattern: string): number {
   return totalsFor(counts, pattern).calls;
 }
 
+/** Each mutating operation called (anything that is not Describe*, List* or Get*) with its call count. */
+function writeCounts(counts: CallCounts): [string, number][] {
+  return Object.values(counts).flatMap((byOperation) =>
+    Object.entries(byOperation)
+      .filter(([name, c]) => c.calls > 0 && !/^(Describe|List|Get)/.test(splitName(name)[1]))
+      .map(([name, c]): [string, number] => [name, c.calls]),
+  );
+}
+
 /** The mutating operations called, "service:Operation xN" each: what a failed "no write" check names. */
 export function writeOperations(counts: CallCounts): string[] {
-  const writes: string[] = [];
-  for (const byOperation of Object.values(counts)) {
-    for (const [name, c] of Object.entries(byOperation)) {
-      if (c.calls > 0 && !/^(Describe|List|Get)/.test(splitName(name)[1])) writes.push(`${name} x${String(c.calls)}`);
-    }
-  }
-  return writes.sort();
+  return writeCounts(counts)
+    .map(([name, calls]) => `${name} x${String(calls)}`)
+    .sort();
 }
 
 /** Calls to mutating operations, i.e. anything that is not Describe*, List* or Get*. */
 export function writeCalls(counts: CallCounts): number {
-  let total = 0;
-  for (const byOperation of Object.values(counts)) {
-    for (const [name, c] of Object.entries(byOperation)) {
-      if (!/^(Describe|List|Get)/.test(splitName(name)[1])) total += c.calls;
-    }
-  }
-  return total;
+  return writeCounts(counts).reduce((total, [, calls]) => total + calls, 0);
 }
 
 /**
