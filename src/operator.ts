@@ -174,7 +174,8 @@ export async function startOperator(config: OperatorConfig, logger: Logger = pin
 
   const election = config.leaderElection
     ? startLeaderElection({
-        kube,
+        // Its own connections: a renewal never waits behind reconciles' writes.
+        kube: kubeClient(kubeConfig, { use: "control" }),
         namespace: config.leaderElectionNamespace,
         name: config.leaseName,
         identity: config.identity,

@@ -244,7 +244,7 @@ export class Informer<T extends KubernetesObject> {
   private listPage(signal: AbortSignal, limit: number | undefined, token: string | undefined): Promise<ListPage<T>> {
     const url = this.url({ limit: limit?.toString(), continue: token });
     return withInactivityTimeout(signal, this.inactivityTimeoutMs, async (requestSignal, alive) => {
-      const res = await sendRequest(this.kubeConfig, url, { method: "GET", signal: requestSignal });
+      const res = await sendRequest(this.kubeConfig, url, { method: "GET", signal: requestSignal, use: "control" });
       const body = await readBody(res, alive);
       if (res.statusCode !== 200) throw apiErrorFromResponse(res, body);
       this.counters.listPages++;
@@ -258,7 +258,7 @@ export class Informer<T extends KubernetesObject> {
     const url = this.url({ watch: "true", resourceVersion, allowWatchBookmarks: "true", timeoutSeconds: timeoutSeconds.toString() });
     this.counters.watchesStarted++;
     return withInactivityTimeout(signal, this.inactivityTimeoutMs, async (requestSignal, alive) => {
-      const res = await sendRequest(this.kubeConfig, url, { method: "GET", signal: requestSignal });
+      const res = await sendRequest(this.kubeConfig, url, { method: "GET", signal: requestSignal, use: "control" });
       if (res.statusCode !== 200) throw apiErrorFromResponse(res, await readBody(res, alive));
       let delivered = false;
       for await (const line of lines(res)) {

@@ -3,6 +3,7 @@
 // status, Events, the leader Lease). Every request has a deadline and follows the cancellation of
 // the reconcile it is made in.
 import type { KubeAccess } from "./kube-config.js";
+import type { ConnectionUse } from "./kube-connections.js";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { currentSignal, deadline } from "./cancellation.js";
@@ -48,12 +49,12 @@ export function apiErrorFromResponse(res: IncomingMessage, body: string): Kubern
 }
 
 /** Sends one request with the kubeconfig's credentials and TLS settings (and proxy, through its agent). */
-export async function sendRequest(kubeConfig: KubeAccess, url: URL, init: { method: string; signal: AbortSignal; body?: string; contentType?: string }): Promise<IncomingMessage> {
+export async function sendRequest(kubeConfig: KubeAccess, url: URL, init: { method: string; signal: AbortSignal; body?: string; contentType?: string; use?: ConnectionUse }): Promise<IncomingMessage> {
   // A body goes with its length: sent chunked, a DELETE's body left the keep-alive connection in a
   // state the API server answered the next request on with "400 Bad Request".
   const length = init.body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(init.body)) };
   const options: RequestOptions = { headers: { Accept: "application/json", ...(init.contentType ? { "Content-Type": init.contentType } : {}), ...length } };
-  await kubeConfig.applyToHTTPSOptions(options);
+  await kubeConfig.applyToHTTPSOptions(options, init.use);
   const send = url.protocol === "http:" ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, { ...options, method: init.method, signal: init.signal }, resolve).on("error", reject);
@@ -79,8 +80,10 @@ export interface KubeClient {
   request<T>(req: KubeRequest): Promise<T>;
 }
 
-export function kubeClient(kubeConfig: KubeAccess, options: { timeoutMs?: number } = {}): KubeClient {
+/** `use` picks the connections (kube-connections.ts): reconciles' writes by default. */
+export function kubeClient(kubeConfig: KubeAccess, options: { timeoutMs?: number; use?: ConnectionUse } = {}): KubeClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const use = options.use ?? "reconcile";
   return {
     async request<T>(req: KubeRequest): Promise<T> {
       const server = kubeConfig.getCurrentCluster()?.server;
@@ -93,6 +96,7 @@ export function kubeClient(kubeConfig: KubeAccess, options: { timeoutMs?: number
         const res = await sendRequest(kubeConfig, url, {
           method: req.method,
           signal,
+          use,
           ...(req.body !== undefined ? { body: JSON.stringify(req.body), contentType: req.method === "PATCH" ? (req.patchType ?? "application/merge-patch+json") : "application/json" } : {}),
         });
         res.setEncoding("utf8");

@@ -19,14 +19,14 @@ import { isIPv6 } from "node:net";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
 import { parse } from "yaml";
-import { AgentPool, reuseConnections, type AgentOptions } from "./kube-connections.js";
+import { AgentPool, reuseConnections, type AgentOptions, type ConnectionUse } from "./kube-connections.js";
 
 /** What the operator's requests need of a kubeconfig; client-node's KubeConfig has the same shape. */
 export interface KubeAccess {
   /** The API server of the current context. */
   getCurrentCluster(): { readonly server: string } | null;
-  /** Puts the credentials, TLS settings and the (shared, keep-alive) agent into a request's options. */
-  applyToHTTPSOptions(opts: RequestOptions): Promise<void>;
+  /** Puts the credentials, TLS settings and the (shared, keep-alive) agent for this use into a request's options. */
+  applyToHTTPSOptions(opts: RequestOptions, use?: ConnectionUse): Promise<void>;
 }
 
 export interface LoadOptions {
@@ -176,7 +176,7 @@ class KubeconfigAccess implements KubeAccess {
     return this.cluster;
   }
 
-  async applyToHTTPSOptions(opts: RequestOptions): Promise<void> {
+  async applyToHTTPSOptions(opts: RequestOptions, use?: ConnectionUse): Promise<void> {
     const { cluster, user } = this;
     if (cluster.skipTLSVerify) opts.rejectUnauthorized = false;
     if (cluster.tlsServerName) opts.servername = cluster.tlsServerName;
@@ -196,6 +196,6 @@ class KubeconfigAccess implements KubeAccess {
     if (user.username) opts.auth = `${user.username}:${user.password ?? ""}`;
     const agentOptions: AgentOptions = { ca: opts.ca, cert: opts.cert, key: opts.key, servername: opts.servername };
     if (opts.rejectUnauthorized !== undefined) agentOptions.rejectUnauthorized = opts.rejectUnauthorized;
-    opts.agent = this.agents.agentFor(this.protocol, agentOptions);
+    opts.agent = this.agents.agentFor(this.protocol, agentOptions, use);
   }
 }

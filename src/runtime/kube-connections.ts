@@ -15,18 +15,46 @@ function keyOf(protocol: string, options: AgentOptions): string {
 }
 
 /**
- * One keep-alive agent per set of TLS credentials: every request to the API server reuses a
- * connection instead of paying a TLS handshake (and a new secure context). Credentials that change
- * (a rotated client certificate or CA) get a new agent; headers (tokens) are per request.
+ * What a request to the API server is for, which decides the connections it may use:
+ * - `control`: the informers' lists and watches and the leader Lease. A watch holds its connection
+ *   for minutes, and neither a watch nor a Lease renewal may wait behind other requests, so these
+ *   get a connection each, as many as they need (one per watch, a handful in all).
+ * - `reconcile`: the short writes reconciles make (status, finalizers, Events). Hundreds of
+ *   reconciles can write at once in a large converge; on HTTP/1.1 each concurrent request is a TLS
+ *   connection, and a keep-alive agent keeps every connection it ever opened. Unbounded, that was
+ *   189 connections in the bench's four-account converge, each with its TLS state and buffers
+ *   (about 10 MiB of the operator's memory), and as many concurrent requests against the API
+ *   server's in-flight limit. They share RECONCILE_CONNECTIONS instead; a request waits for a free
+ *   one within its own deadline.
+ */
+export type ConnectionUse = "control" | "reconcile";
+
+/**
+ * Connections to the API server for reconciles' writes. A status patch takes milliseconds, so
+ * this many serve thousands of writes a second, more than the API server's default priority level
+ * admits from one client.
+ */
+export const RECONCILE_CONNECTIONS = 16;
+
+function newAgent(protocol: "http:" | "https:", options: AgentOptions, use: ConnectionUse): http.Agent {
+  const limits = use === "reconcile" ? { maxSockets: RECONCILE_CONNECTIONS, maxFreeSockets: RECONCILE_CONNECTIONS } : {};
+  const settings = { ...options, keepAlive: true, ...limits };
+  return protocol === "https:" ? new https.Agent(settings) : new http.Agent(settings);
+}
+
+/**
+ * Keep-alive agents per set of TLS credentials and per use: every request to the API server reuses
+ * a connection instead of paying a TLS handshake (and a new secure context). Credentials that
+ * change (a rotated client certificate or CA) get new agents; headers (tokens) are per request.
  */
 export class AgentPool {
   private readonly agents = new Map<string, http.Agent>();
 
-  agentFor(protocol: "http:" | "https:", options: AgentOptions): http.Agent {
-    const key = keyOf(protocol, options);
+  agentFor(protocol: "http:" | "https:", options: AgentOptions, use: ConnectionUse = "control"): http.Agent {
+    const key = `${use}:${keyOf(protocol, options)}`;
     let agent = this.agents.get(key);
     if (!agent) {
-      agent = protocol === "https:" ? new https.Agent({ ...options, keepAlive: true }) : new http.Agent({ ...options, keepAlive: true });
+      agent = newAgent(protocol, options, use);
       this.agents.set(key, agent);
     }
     return agent;
@@ -42,10 +70,10 @@ export class AgentPool {
  */
 export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
   const pool = new AgentPool();
-  const shared = <A>(agent: A): A | http.Agent => {
+  const shared = <A>(agent: A, use?: ConnectionUse): A | http.Agent => {
     const plain = agent instanceof https.Agent ? "https:" : agent instanceof http.Agent ? "http:" : undefined;
     if (plain === undefined || (agent as object).constructor !== (plain === "https:" ? https.Agent : http.Agent)) return agent;
-    return pool.agentFor(plain, (agent as unknown as { options: AgentOptions }).options);
+    return pool.agentFor(plain, (agent as unknown as { options: AgentOptions }).options, use);
   };
 
   const applySecurityAuthentication = kubeConfig.applySecurityAuthentication.bind(kubeConfig);
@@ -55,10 +83,10 @@ export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
     if (agent) context.setAgent(shared(agent));
   };
   const applyToHTTPSOptions = kubeConfig.applyToHTTPSOptions.bind(kubeConfig);
-  kubeConfig.applyToHTTPSOptions = async (opts) => {
+  // The operator's requests say what they are for (a second argument client-node does not know).
+  (kubeConfig as { applyToHTTPSOptions(opts: https.RequestOptions, use?: ConnectionUse): Promise<void> }).applyToHTTPSOptions = async (opts, use) => {
     await applyToHTTPSOptions(opts);
-    const options = opts as https.RequestOptions;
-    if (options.agent) options.agent = shared(options.agent);
+    if (opts.agent) opts.agent = shared(opts.agent, use);
   };
   return kubeConfig;
 }

@@ -3,7 +3,27 @@ import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { reuseConnections } from "../../src/runtime/kube-connections.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { kubeClient, sendRequest } from "../../src/runtime/kube-client.js";
+import { loadKubeAccess, type KubeAccess } from "../../src/runtime/kube-config.js";
+import { RECONCILE_CONNECTIONS, reuseConnections } from "../../src/runtime/kube-connections.js";
+
+/** A kubeconfig file for a plain-HTTP test server (the operator's own loader, not client-node). */
+function writeKubeconfig(server: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), "kube-connections-")), "config");
+  const config = {
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "c", cluster: { server, "insecure-skip-tls-verify": true } }],
+    users: [{ name: "u", user: { token: "t" } }],
+    contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+    "current-context": "x",
+  };
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
 
 function kubeConfig(server: string, extra: { skipTLSVerify?: boolean; caData?: string; certData?: string } = {}): KubeConfig {
   const kc = new KubeConfig();
@@ -81,5 +101,79 @@ describe("reuseConnections", () => {
       // What client-node does by itself: a connection per call.
       expect(connections).toBe(5);
     });
+  });
+});
+
+describe("connections by use", () => {
+  let server: http.Server;
+  let url: string;
+  let open = 0;
+  let peakOpen = 0;
+  let held: http.ServerResponse[] = [];
+  let holding = true;
+  const releaseHeld = (): void => {
+    holding = false;
+    for (const res of held) res.end("{}");
+    held = [];
+  };
+
+  beforeAll(async () => {
+    server = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      // "/hold" sends its headers and finishes only when the test says so: a watch, or a slow API server.
+      if (req.url?.startsWith("/hold") && holding) {
+        res.flushHeaders();
+        held.push(res);
+      } else setTimeout(() => res.end("{}"), 5);
+    });
+    server.on("connection", (socket) => {
+      open += 1;
+      peakOpen = Math.max(peakOpen, open);
+      socket.on("close", () => (open -= 1));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  });
+
+  afterAll(async () => {
+    releaseHeld();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const access = async (): Promise<KubeAccess> =>
+    loadKubeAccess({ file: writeKubeconfig(url), env: {} }).then((loaded) => loaded.access);
+
+  it("reconciles' writes share RECONCILE_CONNECTIONS however many run at once, and reuse them", async () => {
+    const kube = kubeClient(await access());
+    peakOpen = 0;
+    await Promise.all(Array.from({ length: 100 }, (_, i) => kube.request({ method: "PATCH", path: `/apis/x/${String(i)}`, body: {} })));
+    expect(peakOpen).toBe(RECONCILE_CONNECTIONS);
+    // Kept for the next burst, not opened again.
+    const before = open;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => kube.request({ method: "PATCH", path: `/apis/y/${String(i)}`, body: {} })));
+    expect(open).toBe(before);
+  });
+
+  it("watches and the Lease do not wait behind reconciles' writes, nor these behind watches", async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    peakOpen = 0;
+    const kubeAccess = await access();
+    const writes = kubeClient(kubeAccess);
+    const lease = kubeClient(kubeAccess, { use: "control" });
+    // Every reconcile connection busy with a request the server does not answer yet, and more queued...
+    const stuck = Array.from({ length: RECONCILE_CONNECTIONS + 4 }, (_, i) => writes.request({ method: "PATCH", path: `/hold/${String(i)}`, body: {} }));
+    // ...and more watches than that held open on control connections.
+    const watches = await Promise.all(
+      Array.from({ length: RECONCILE_CONNECTIONS + 4 }, () => sendRequest(kubeAccess, new URL(`${url}/hold/watch`), { method: "GET", signal: new AbortController().signal, use: "control" })),
+    );
+    expect(watches).toHaveLength(RECONCILE_CONNECTIONS + 4);
+    // A Lease renewal still goes through at once.
+    await expect(lease.request({ method: "PUT", path: "/apis/coordination.k8s.io/v1/namespaces/n/leases/l", body: {} })).resolves.toEqual({});
+    releaseHeld();
+    await Promise.all(stuck);
+    for (const res of watches) res.resume();
+    expect(peakOpen).toBe(RECONCILE_CONNECTIONS + RECONCILE_CONNECTIONS + 4 + 1);
   });
 });
