@@ -46,6 +46,7 @@ export class BatchedReader<V> {
   private readonly invalidated = new Map<string, number>();
   private seq = 0;
   private readonly now: () => number;
+  private forgetTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BatchedReaderOptions<V>) {
     this.now = options.now ?? Date.now;
@@ -96,6 +97,38 @@ export class BatchedReader<V> {
     }
   }
 
+  /**
+   * An answer past maxAgeMs is never served again, so it is not kept: only when it was read stays
+   * (fill() orders candidates by it). A service's description carries its deployments and up to 100
+   * events; kept for ever, a fleet's descriptions would be most of the operator's heap.
+   */
+  private forgetStaleAnswers(): void {
+    const now = this.now();
+    for (const entries of this.cache.values()) {
+      for (const [k, entry] of entries) {
+        if (entry.value !== undefined && now - entry.fetchedAt > this.options.maxAgeMs) entries.set(k, { value: undefined, fetchedAt: entry.fetchedAt });
+      }
+    }
+  }
+
+  /** One timer for the whole cache, while it holds answers; it does not keep the process alive. */
+  private scheduleForgetting(): void {
+    if (this.forgetTimer) return;
+    this.forgetTimer = setTimeout(() => {
+      this.forgetTimer = undefined;
+      this.forgetStaleAnswers();
+      if (this.heldAnswers() > 0) this.scheduleForgetting();
+    }, this.options.maxAgeMs + 1);
+    this.forgetTimer.unref();
+  }
+
+  /** Answers held in the cache (whether fresh or not yet forgotten), for tests. */
+  heldAnswers(): number {
+    let held = 0;
+    for (const entries of this.cache.values()) for (const entry of entries.values()) if (entry.value !== undefined) held++;
+    return held;
+  }
+
   private async call(group: string, keys: string[]): Promise<Map<string, V>> {
     const flights = this.flights.get(group) ?? new Set<Flight<V>>();
     this.flights.set(group, flights);
@@ -110,6 +143,7 @@ export class BatchedReader<V> {
         if ((this.invalidated.get(`${group}\0${k}`) ?? 0) < flight.seq) entries.set(k, { value: answers.get(k), fetchedAt });
       }
       this.cache.set(group, entries);
+      this.scheduleForgetting();
       return answers;
     } finally {
       flights.delete(flight);

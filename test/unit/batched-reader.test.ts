@@ -64,3 +64,26 @@ describe("BatchedReader", () => {
     expect(calls).toHaveLength(3);
   });
 });
+
+describe("BatchedReader memory", () => {
+  it("does not keep answers past maxAgeMs, only when they were read", async () => {
+    const calls: string[][] = [];
+    const r = new BatchedReader<string>({
+      maxBatch: 3,
+      maxAgeMs: 20,
+      windowMs: 1,
+      candidates: () => ["a", "b", "c"],
+      fetch: (_group, keys) => {
+        calls.push([...keys]);
+        return Promise.resolve(new Map(keys.map((k) => [k, `v-${k}`])));
+      },
+    });
+    await r.read("g", "a");
+    expect(r.heldAnswers()).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(r.heldAnswers()).toBe(0);
+    // Read again from AWS, and the least recently read candidates still fill the call.
+    expect(await r.read("g", "a")).toBe("v-a");
+    expect(calls).toEqual([["a", "b", "c"], ["a", "b", "c"]]);
+  });
+});
