@@ -58,6 +58,15 @@ export async function sendRequest(kubeConfig: KubeAccess, url: URL, init: { meth
   const send = url.protocol === "http:" ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, { ...options, method: init.method, signal: init.signal }, resolve).on("error", reject);
+    // A request waiting in the agent for one of its connections fails only once it gets one
+    // (Node's http client); it fails at its deadline here instead, and Node drops it later.
+    const abandonWhileWaiting = (): void => {
+      if (!req.socket) reject(init.signal.reason instanceof Error ? init.signal.reason : new Error("request aborted"));
+    };
+    init.signal.addEventListener("abort", abandonWhileWaiting, { once: true });
+    req.once("socket", () => {
+      init.signal.removeEventListener("abort", abandonWhileWaiting);
+    });
     req.end(init.body);
   });
 }

@@ -171,6 +171,9 @@ describe("connections by use", () => {
     expect(watches).toHaveLength(RECONCILE_CONNECTIONS + 4);
     // A Lease renewal still goes through at once.
     await expect(lease.request({ method: "PUT", path: "/apis/coordination.k8s.io/v1/namespaces/n/leases/l", body: {} })).resolves.toEqual({});
+    // A write waiting for a connection gives up at its own deadline, not when a connection frees up.
+    const waiting = writes.request({ method: "PATCH", path: "/apis/z", body: {}, timeoutMs: 100 });
+    await expect(waiting).rejects.toThrow();
     releaseHeld();
     await Promise.all(stuck);
     for (const res of watches) res.resume();
