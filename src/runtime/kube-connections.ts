@@ -23,7 +23,7 @@ function keyOf(protocol: string, options: AgentOptions): string {
  *   reconciles can write at once in a large converge; on HTTP/1.1 each concurrent request is a TLS
  *   connection, and a keep-alive agent keeps every connection it ever opened. Unbounded, that was
  *   189 connections in the bench's four-account converge, each with its TLS state and buffers
- *   (about 10 MiB of the operator's memory), and as many concurrent requests against the API
+ *   (about 9 MiB of the operator's memory), and as many concurrent requests against the API
  *   server's in-flight limit. They share RECONCILE_CONNECTIONS instead; a request waits for a free
  *   one within its own deadline.
  */
@@ -31,8 +31,7 @@ export type ConnectionUse = "control" | "reconcile";
 
 /**
  * Connections to the API server for reconciles' writes. A status patch takes milliseconds, so
- * this many serve thousands of writes a second, more than the API server's default priority level
- * admits from one client.
+ * this many serve hundreds of writes a second.
  */
 export const RECONCILE_CONNECTIONS = 16;
 
