@@ -83,7 +83,8 @@ try {
   // What the container ran as, and that its root filesystem refused a write.
   const top = docker(["top", container, "-o", "uid,gid,pid,args"]);
   process.stdout.write(`$ docker top ${container} -o uid,gid,pid,args\n${top}\n`);
-  if (!/^\s*65532\s+65532\s+\d+\s+node \/app\/dist\/src\/main\.js run/m.test(top)) throw new Error("the operator does not run as 65532:65532");
+  // The ENTRYPOINT's V8 flags come between node and the script.
+  if (!/^\s*65532\s+65532\s+\d+\s+node(?:\s+--\S+)*\s+\/app\/dist\/src\/main\.js run/m.test(top)) throw new Error("the operator does not run as 65532:65532");
   const inspect = docker(["inspect", "-f", "{{.Config.User}} ReadonlyRootfs={{.HostConfig.ReadonlyRootfs}} Tmpfs={{json .HostConfig.Tmpfs}}", container]);
   log(`docker inspect: user ${inspect}`);
   let writable = true;
