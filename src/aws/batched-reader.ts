@@ -102,13 +102,18 @@ export class BatchedReader<V> {
    * (fill() orders candidates by it). A service's description carries its deployments and up to 100
    * events; kept for ever, a fleet's descriptions would be most of the operator's heap.
    */
-  private forgetStaleAnswers(): void {
+  /** Returns whether answers are still held (fresh ones, to forget later). */
+  private forgetStaleAnswers(): boolean {
     const now = this.now();
+    let held = false;
     for (const entries of this.cache.values()) {
       for (const [k, entry] of entries) {
-        if (entry.value !== undefined && now - entry.fetchedAt > this.options.maxAgeMs) entries.set(k, { value: undefined, fetchedAt: entry.fetchedAt });
+        if (entry.value === undefined) continue;
+        if (now - entry.fetchedAt > this.options.maxAgeMs) entries.set(k, { value: undefined, fetchedAt: entry.fetchedAt });
+        else held = true;
       }
     }
+    return held;
   }
 
   /** One timer for the whole cache, while it holds answers; it does not keep the process alive. */
@@ -116,8 +121,7 @@ export class BatchedReader<V> {
     if (this.forgetTimer) return;
     this.forgetTimer = setTimeout(() => {
       this.forgetTimer = undefined;
-      this.forgetStaleAnswers();
-      if (this.heldAnswers() > 0) this.scheduleForgetting();
+      if (this.forgetStaleAnswers()) this.scheduleForgetting();
     }, this.options.maxAgeMs + 1);
     this.forgetTimer.unref();
   }
