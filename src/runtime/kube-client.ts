@@ -55,13 +55,16 @@ export async function sendRequest(kubeConfig: KubeAccess, url: URL, init: { meth
   const length = init.body === undefined ? {} : { "Content-Length": String(Buffer.byteLength(init.body)) };
   const options: RequestOptions = { headers: { Accept: "application/json", ...(init.contentType ? { "Content-Type": init.contentType } : {}), ...length } };
   await kubeConfig.applyToHTTPSOptions(options, init.use);
+  const aborted = (): Error => (init.signal.reason instanceof Error ? init.signal.reason : new Error("request aborted"));
+  // Node's http client fails an aborted request that waits in its agent's queue only once a
+  // connection frees up: one aborted already is not sent, and one waiting fails at its deadline
+  // (Node drops it from the queue later).
+  if (init.signal.aborted) throw aborted();
   const send = url.protocol === "http:" ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
     const req = send(url, { ...options, method: init.method, signal: init.signal }, resolve).on("error", reject);
-    // A request waiting in the agent for one of its connections fails only once it gets one
-    // (Node's http client); it fails at its deadline here instead, and Node drops it later.
     const abandonWhileWaiting = (): void => {
-      if (!req.socket) reject(init.signal.reason instanceof Error ? init.signal.reason : new Error("request aborted"));
+      if (!req.socket) reject(aborted());
     };
     init.signal.addEventListener("abort", abandonWhileWaiting, { once: true });
     req.once("socket", () => {

@@ -174,6 +174,9 @@ describe("connections by use", () => {
     // A write waiting for a connection gives up at its own deadline, not when a connection frees up.
     const waiting = writes.request({ method: "PATCH", path: "/apis/z", body: {}, timeoutMs: 100 });
     await expect(waiting).rejects.toThrow();
+    // Nor does one whose reconcile was cancelled before it was sent.
+    const cancelled = sendRequest(kubeAccess, new URL(`${url}/apis/w`), { method: "PATCH", signal: AbortSignal.abort(new Error("cancelled")), use: "reconcile" });
+    await expect(cancelled).rejects.toThrow("cancelled");
     releaseHeld();
     await Promise.all(stuck);
     for (const res of watches) res.resume();
